@@ -6,6 +6,10 @@ namespace Microsoft.ML.Peft.Tests.Infrastructure;
 /// </summary>
 public static class SharedData
 {
+    /// <summary>The repository root (the folder holding Microsoft.ML.Peft.sln).</summary>
+    // Declared first: static initialisers run in textual order and Root needs it.
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
     /// <summary>The shared data folder, or null when it is not present on this machine.</summary>
     public static string? Root { get; } = FindRoot();
 
@@ -17,9 +21,6 @@ public static class SharedData
         Skip.IfNot(File.Exists(path) || Directory.Exists(path), $"Shared data '{relativePath}' is absent under {Root}.");
         return path;
     }
-
-    /// <summary>The repository root (the folder holding Microsoft.ML.Peft.sln).</summary>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     private static string? FindRoot()
     {
