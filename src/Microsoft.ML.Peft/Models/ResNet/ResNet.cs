@@ -104,7 +104,8 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     /// Builds the ResNet that <paramref name="weights"/> describes and loads every tensor into it (strictly: nothing may be
     /// missing or left over). Block type, blocks per stage, stage, stem and bottleneck widths, groups, input channels
     /// and classes are inferred from the keys and shapes, so narrow, wide, ResNeXt and custom-width checkpoints load too.
-    /// Keys saved from <c>nn.DataParallel</c> (prefixed <c>module.</c>) are accepted. The model is returned in training mode,
+    /// Keys saved from <c>nn.DataParallel</c> (prefixed <c>module.</c>) are accepted, and so are checkpoints without
+    /// <c>num_batches_tracked</c> (as PyTorch accepts them; the counters stay 0). The model is returned in training mode,
     /// as torchvision does.
     /// </summary>
     /// <exception cref="WeightLoadException">The checkpoint is not a torchvision-style ResNet (the message names the missing key), or its tensors do not fit.</exception>
@@ -120,6 +121,11 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
             var options = new WeightLoadOptions
             {
                 MapKey = prefix.Length == 0 ? null : key => key.StartsWith(prefix, StringComparison.Ordinal) ? key[prefix.Length..] : key,
+
+                // Checkpoints saved before PyTorch 0.4.1 (the original torchvision weights among them) have no
+                // num_batches_tracked; PyTorch accepts that and keeps the counter at 0, and so do we. With a fixed
+                // momentum the counter does not affect the computation.
+                MayBeMissing = key => key.EndsWith(".num_batches_tracked", StringComparison.Ordinal),
             };
             ModuleWeights.Load(model, weights, options);
         }
@@ -133,8 +139,20 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// The architecture <paramref name="weights"/> describes, read from its keys and shapes without loading any tensor;
+    /// <see cref="FromPretrained(ITensorSource)"/> builds its model from this.
+    /// </summary>
+    /// <exception cref="WeightLoadException">The checkpoint is not a torchvision-style ResNet; the message names the missing key.</exception>
+    public static ResNetConfig InferConfig(ITensorSource weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return ResNetCheckpointInference.InferConfig(weights, ResNetCheckpointInference.FindKeyPrefix(weights));
+    }
+
+    /// <summary>
     /// Replaces the head <c>fc</c> with a freshly initialized linear layer of <paramref name="numClasses"/> outputs (on the
-    /// old head's device and dtype, in the model's current mode), for fine-tuning on a new label set. The backbone is untouched.
+    /// old head's device and dtype, in the model's current mode), for fine-tuning on a new label set. The backbone is untouched;
+    /// the old head is disposed.
     /// </summary>
     /// <returns>The new head.</returns>
     public Linear ReplaceHead(int numClasses)
@@ -145,7 +163,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         head.to(old.weight.device, old.weight.dtype);
         head.train(training);
 
-        // fc is registered last, so removing and re-adding it keeps torchvision's key order.
+        // fc is registered last, so removing and re-adding it keeps the state-dict key order.
         register_module("fc", null!);
         register_module("fc", head);
         fc = head;

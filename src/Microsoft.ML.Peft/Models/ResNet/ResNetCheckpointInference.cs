@@ -92,6 +92,13 @@ internal static class ResNetCheckpointInference
             config = WithBottleneckWidths(config, innerWidths);
         }
 
+        if (head[1] != config.FeatureCount)
+        {
+            throw reader.NotAResNet(
+                $"'{prefix}fc.weight' takes {head[1]} features but '{prefix}{ResNet.StageName(config.StageCount - 1)}' " +
+                $"outputs {config.FeatureCount} channels");
+        }
+
         return config;
     }
 
@@ -138,9 +145,12 @@ internal static class ResNetCheckpointInference
         public WeightLoadException NotAResNet(string reason)
         {
             string sample = string.Join(", ", weights.Keys.OrderBy(k => k, StringComparer.Ordinal).Take(5).Select(k => $"'{k}'"));
+            string hint = weights.Keys.Any(k => k.StartsWith("resnet.embedder.", StringComparison.Ordinal))
+                ? " It looks like a Hugging Face transformers ResNetModel checkpoint, whose tensor names differ from torchvision's."
+                : string.Empty;
             return new WeightLoadException(
                 $"{weights.Description} is not a torchvision-style ResNet checkpoint: {reason}. " +
-                $"It holds {weights.Keys.Count} tensors{(sample.Length > 0 ? $", for example {sample}" : string.Empty)}.");
+                $"It holds {weights.Keys.Count} tensors{(sample.Length > 0 ? $", for example {sample}" : string.Empty)}.{hint}");
         }
     }
 }

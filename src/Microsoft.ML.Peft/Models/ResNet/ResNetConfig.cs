@@ -12,17 +12,30 @@ namespace Microsoft.ML.Peft.Models.ResNet;
 /// </remarks>
 public sealed record ResNetConfig
 {
+    // The lists are copied on init so a caller's array cannot change a validated configuration.
+    private readonly int[] _blocksPerStage = [2, 2, 2, 2];
+    private readonly int[] _stageWidths = [64, 128, 256, 512];
+    private readonly int[]? _bottleneckWidths;
+
     /// <summary>The residual block used in every stage.</summary>
     public ResNetBlockType BlockType { get; init; } = ResNetBlockType.Basic;
 
     /// <summary>How many blocks each stage holds (torchvision: <c>layers</c>). One entry per stage.</summary>
-    public IReadOnlyList<int> BlocksPerStage { get; init; } = [2, 2, 2, 2];
+    public IReadOnlyList<int> BlocksPerStage
+    {
+        get => _blocksPerStage;
+        init => _blocksPerStage = [.. value ?? throw new ArgumentNullException(nameof(BlocksPerStage))];
+    }
 
     /// <summary>
     /// The base width of each stage (torchvision: <c>planes</c>, 64/128/256/512). A stage's output has
     /// <c>width × Expansion</c> channels. One entry per stage.
     /// </summary>
-    public IReadOnlyList<int> StageWidths { get; init; } = [64, 128, 256, 512];
+    public IReadOnlyList<int> StageWidths
+    {
+        get => _stageWidths;
+        init => _stageWidths = [.. value ?? throw new ArgumentNullException(nameof(StageWidths))];
+    }
 
     /// <summary>Output channels of the 7×7 stem convolution <c>conv1</c> (torchvision: 64).</summary>
     public int StemWidth { get; init; } = 64;
@@ -46,7 +59,11 @@ public sealed record ResNetConfig
     /// Explicit inner widths of the bottleneck in each stage, overriding the torchvision rule
     /// <c>floor(width × WidthPerGroup / 64) × Groups</c>; for checkpoints (pruned or custom) the rule cannot describe.
     /// </summary>
-    public IReadOnlyList<int>? BottleneckWidths { get; init; }
+    public IReadOnlyList<int>? BottleneckWidths
+    {
+        get => _bottleneckWidths;
+        init => _bottleneckWidths = value is null ? null : [.. value];
+    }
 
     /// <summary>How many times a block widens its base width at the output: 1 for basic blocks, 4 for bottlenecks.</summary>
     public int Expansion => BlockType == ResNetBlockType.Bottleneck ? 4 : 1;
@@ -88,15 +105,15 @@ public sealed record ResNetConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that cannot build a ResNet.</summary>
     public void Validate()
     {
-        if (StageWidths is null || StageWidths.Count == 0)
+        if (StageWidths.Count == 0)
         {
             throw new ArgumentException("ResNetConfig.StageWidths needs at least one stage.");
         }
 
-        if (BlocksPerStage is null || BlocksPerStage.Count != StageWidths.Count)
+        if (BlocksPerStage.Count != StageWidths.Count)
         {
             throw new ArgumentException(
-                $"ResNetConfig.BlocksPerStage has {BlocksPerStage?.Count ?? 0} entries but StageWidths has {StageWidths.Count}; " +
+                $"ResNetConfig.BlocksPerStage has {BlocksPerStage.Count} entries but StageWidths has {StageWidths.Count}; " +
                 "give one entry per stage.");
         }
 

@@ -76,6 +76,19 @@ internal static class ResNetTestWeights
         return asDouble.data<double>().ToArray();
     }
 
+    /// <summary>Whether two tensors have the same shape and exactly the same values.</summary>
+    public static bool SameValues(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape))
+        {
+            return false;
+        }
+
+        using Tensor equal = a.eq(b);
+        using Tensor all = equal.all();
+        return all.item<bool>();
+    }
+
     private static float Uniform(Random random, double low, double high) => (float)(low + (high - low) * random.NextDouble());
 
     private static double Normal(Random random)
