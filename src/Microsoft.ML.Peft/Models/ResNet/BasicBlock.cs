@@ -1,0 +1,52 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Models.ResNet;
+
+/// <summary>
+/// torchvision's <c>BasicBlock</c>: conv3x3(stride) → BN → ReLU → conv3x3 → BN, plus the shortcut, then ReLU.
+/// Submodules are named <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c> and (when present) <c>downsample</c>.
+/// </summary>
+public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
+{
+    // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly ReLU relu;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Sequential? downsample;
+
+    /// <summary>Creates a block from <paramref name="inChannels"/> to <paramref name="width"/> channels.</summary>
+    /// <param name="inChannels">Channels entering the block.</param>
+    /// <param name="width">Channels of both convolutions and of the block's output (expansion 1).</param>
+    /// <param name="stride">Stride of the first 3×3 convolution and of the shortcut.</param>
+    public BasicBlock(int inChannels, int width, int stride = 1)
+        : base(nameof(BasicBlock))
+    {
+        conv1 = ResNetLayers.Conv3x3(inChannels, width, stride);
+        bn1 = ResNetLayers.BatchNorm(width);
+        relu = nn.ReLU(inplace: true);
+        conv2 = ResNetLayers.Conv3x3(width, width);
+        bn2 = ResNetLayers.BatchNorm(width);
+        downsample = ResNetLayers.Downsample(inChannels, width, stride);
+        RegisterComponents();
+    }
+
+    /// <summary>The torchvision expansion factor of this block type.</summary>
+    public const int Expansion = 1;
+
+    BatchNorm2d IResidualBlock.LastNorm => bn2;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input)
+    {
+        using var scope = NewDisposeScope();
+        Tensor output = relu.forward(bn1.forward(conv1.forward(input)));
+        output = bn2.forward(conv2.forward(output));
+        Tensor identity = downsample is null ? input : downsample.forward(input);
+        output = output.add_(identity);
+        return relu.forward(output).MoveToOuterDisposeScope();
+    }
+}
