@@ -1,10 +1,10 @@
 using Microsoft.ML.Peft.Checkpoints;
-using Microsoft.ML.Peft.Models.ResNet;
+using Microsoft.ML.Peft.Models.ResNets;
 using TorchSharp;
 using static TorchSharp.torch;
-using ResNetModel = Microsoft.ML.Peft.Models.ResNet.ResNet;
+using ResNetModel = Microsoft.ML.Peft.Models.ResNets.ResNet;
 
-namespace Microsoft.ML.Peft.Tests.Models.ResNet;
+namespace Microsoft.ML.Peft.Tests.Models.ResNets;
 
 /// <summary>Architecture inference from checkpoint keys and shapes, and clear errors for checkpoints that are not ResNets.</summary>
 public sealed class ResNetFromPretrainedTests

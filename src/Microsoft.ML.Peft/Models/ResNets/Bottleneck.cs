@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>
 /// torchvision's <c>Bottleneck</c> (v1.5, stride on the 3×3): conv1x1 → BN → ReLU → conv3x3(stride, groups) → BN → ReLU

@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Peft.Tests.Models.ResNet;
+namespace Microsoft.ML.Peft.Tests.Models.ResNets;
 
 /// <summary>
 /// A deliberately plain ResNet forward pass: double arrays and nested loops, written from torchvision's definition

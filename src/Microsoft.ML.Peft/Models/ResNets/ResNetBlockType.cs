@@ -1,4 +1,4 @@
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>The residual block a ResNet is built from, as in torchvision.</summary>
 public enum ResNetBlockType

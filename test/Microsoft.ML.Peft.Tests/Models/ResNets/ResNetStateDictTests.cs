@@ -1,10 +1,10 @@
-using Microsoft.ML.Peft.Models.ResNet;
+using Microsoft.ML.Peft.Models.ResNets;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using ResNetModel = Microsoft.ML.Peft.Models.ResNet.ResNet;
+using ResNetModel = Microsoft.ML.Peft.Models.ResNets.ResNet;
 
-namespace Microsoft.ML.Peft.Tests.Models.ResNet;
+namespace Microsoft.ML.Peft.Tests.Models.ResNets;
 
 /// <summary>State-dict names, order, dtypes and parameter counts against torchvision, and torchvision's initialization.</summary>
 public sealed class ResNetStateDictTests

@@ -1,6 +1,6 @@
 using Microsoft.ML.Peft.Checkpoints;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>Reads a ResNet's architecture off the keys and shapes of a torchvision-named checkpoint.</summary>
 internal static class ResNetCheckpointInference

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Tests.Models.ResNet;
+namespace Microsoft.ML.Peft.Tests.Models.ResNets;
 
 /// <summary>Seeded random weights and inputs for ResNet tests, with BatchNorm statistics far from their defaults.</summary>
 internal static class ResNetTestWeights

@@ -1,9 +1,9 @@
-using Microsoft.ML.Peft.Models.ResNet;
+using Microsoft.ML.Peft.Models.ResNets;
 using TorchSharp;
 using static TorchSharp.torch;
-using ResNetModel = Microsoft.ML.Peft.Models.ResNet.ResNet;
+using ResNetModel = Microsoft.ML.Peft.Models.ResNets.ResNet;
 
-namespace Microsoft.ML.Peft.Tests.Models.ResNet;
+namespace Microsoft.ML.Peft.Tests.Models.ResNets;
 
 /// <summary>train()/eval() propagation and BatchNorm behaviour per mode, head replacement, gradients and input checks.</summary>
 public sealed class ResNetModeTests

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>
 /// The architecture of a torchvision-style ResNet: block type, blocks and widths per stage, stem width, classes,

@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>
 /// torchvision's <c>BasicBlock</c>: conv3x3(stride) → BN → ReLU → conv3x3 → BN, plus the shortcut, then ReLU.

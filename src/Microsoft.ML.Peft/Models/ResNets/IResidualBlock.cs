@@ -1,6 +1,6 @@
 using TorchSharp.Modules;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>What the ResNet needs to know about its residual blocks.</summary>
 internal interface IResidualBlock

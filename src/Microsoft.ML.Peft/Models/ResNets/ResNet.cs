@@ -3,7 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Microsoft.ML.Peft.Models.ResNet;
+namespace Microsoft.ML.Peft.Models.ResNets;
 
 /// <summary>
 /// A ResNet laid out exactly like torchvision's <c>torchvision.models.resnet.ResNet</c>: stem <c>conv1</c> (7×7, stride 2,
