@@ -13,7 +13,7 @@ public sealed class ShardedSafeTensors : ITensorSource
     private readonly Dictionary<string, string> _shardOf;
     private readonly Dictionary<string, List<string>> _keysOfShard;
     private readonly Dictionary<string, SafeTensorsFile> _openShards = new(StringComparer.Ordinal);
-    private readonly string[] _keys;
+    private readonly IReadOnlyCollection<string> _keys;
     private readonly object _lock = new();
     private bool _disposed;
 
@@ -37,8 +37,8 @@ public sealed class ShardedSafeTensors : ITensorSource
             keys.Add(key);
         }
 
-        _keys = index.WeightMap.Select(entry => entry.Key).ToArray();
-        ShardPaths = shardPaths;
+        _keys = Array.AsReadOnly(index.WeightMap.Select(entry => entry.Key).ToArray());
+        ShardPaths = shardPaths.AsReadOnly();
     }
 
     /// <summary>The full path of the index file.</summary>

@@ -15,6 +15,7 @@ public sealed class SafeTensorInfo
         ScalarType = scalarType;
         ElementSize = elementSize;
         _shape = shape;
+        Shape = Array.AsReadOnly(shape);
         ElementCount = elementCount;
         DataBegin = dataBegin;
         DataEnd = dataEnd;
@@ -34,7 +35,7 @@ public sealed class SafeTensorInfo
     public int ElementSize { get; }
 
     /// <summary>The tensor's shape; empty for a scalar.</summary>
-    public IReadOnlyList<long> Shape => _shape;
+    public IReadOnlyList<long> Shape { get; }
 
     /// <summary>The number of elements (the product of <see cref="Shape"/>; 1 for a scalar, 0 when a dimension is 0).</summary>
     public long ElementCount { get; }

@@ -17,7 +17,7 @@ public sealed unsafe class SafeTensorsFile : ITensorSource
 {
     private readonly MappedFile _file;
     private readonly SafeTensorsHeader _header;
-    private readonly string[] _keys;
+    private readonly IReadOnlyCollection<string> _keys;
     private volatile bool _disposed;
 
     private SafeTensorsFile(string path, MappedFile file, long headerLength, SafeTensorsHeader header)
@@ -26,7 +26,7 @@ public sealed unsafe class SafeTensorsFile : ITensorSource
         _file = file;
         HeaderLength = headerLength;
         _header = header;
-        _keys = header.Tensors.Select(t => t.Name).ToArray();
+        _keys = Array.AsReadOnly(header.Tensors.Select(t => t.Name).ToArray());
     }
 
     /// <summary>The full path of the file.</summary>

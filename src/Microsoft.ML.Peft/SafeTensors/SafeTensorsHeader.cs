@@ -3,10 +3,10 @@ namespace Microsoft.ML.Peft.Checkpoints;
 /// <summary>A parsed and validated safetensors header.</summary>
 internal sealed class SafeTensorsHeader
 {
-    public SafeTensorsHeader(IReadOnlyDictionary<string, string> metadata, IReadOnlyList<SafeTensorInfo> tensorsInFileOrder)
+    public SafeTensorsHeader(IEnumerable<KeyValuePair<string, string>> metadata, IReadOnlyList<SafeTensorInfo> tensorsInFileOrder)
     {
-        Metadata = metadata;
-        Tensors = tensorsInFileOrder;
+        Metadata = new System.Collections.ObjectModel.ReadOnlyDictionary<string, string>(metadata.ToDictionary(StringComparer.Ordinal));
+        Tensors = tensorsInFileOrder.ToList().AsReadOnly();
         ByName = tensorsInFileOrder.ToDictionary(t => t.Name, StringComparer.Ordinal);
     }
 
