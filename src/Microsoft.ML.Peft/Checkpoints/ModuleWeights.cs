@@ -9,7 +9,7 @@ public static class ModuleWeights
     /// <summary>
     /// Loads every tensor of <paramref name="source"/> into the matching entry of <paramref name="module"/>'s state dict,
     /// converting each to the dtype of the module entry it replaces (so F16/BF16 checkpoints load into fp32 modules and
-    /// the other way round). Shapes must match exactly.
+    /// the other way round). Shapes must match exactly; when any key does not fit, nothing is copied.
     /// </summary>
     /// <exception cref="WeightLoadException">A shape differs, or (when <see cref="WeightLoadOptions.Strict"/>) keys are missing or unexpected.</exception>
     public static WeightLoadResult Load(nn.Module module, ITensorSource source, WeightLoadOptions? options = null)
@@ -23,6 +23,8 @@ public static class ModuleWeights
         var unexpected = new List<string>();
         var sourceKeyOf = new Dictionary<string, string>(StringComparer.Ordinal);
 
+        // First match keys and check every shape, so a checkpoint that does not fit leaves the module untouched.
+        var plan = new List<(string SourceKey, string Key, Tensor Target)>();
         foreach (string sourceKey in source.Keys.OrderBy(k => k, StringComparer.Ordinal))
         {
             string? key = options.MapKey is null ? sourceKey : options.MapKey(sourceKey);
@@ -52,13 +54,7 @@ public static class ModuleWeights
                     $"expects [{string.Join(", ", target.shape)}].");
             }
 
-            using (no_grad())
-            using (Tensor value = source.Read(sourceKey, target.dtype))
-            {
-                target.copy_(value);
-            }
-
-            loaded.Add(key);
+            plan.Add((sourceKey, key, target));
         }
 
         var missing = state.Keys
@@ -71,6 +67,17 @@ public static class ModuleWeights
             throw new WeightLoadException(
                 $"{source.Description} does not fit {module.GetName()}: " +
                 $"missing keys [{string.Join(", ", missing)}]; unexpected keys [{string.Join(", ", unexpected)}].");
+        }
+
+        foreach ((string sourceKey, string key, Tensor target) in plan)
+        {
+            using (no_grad())
+            using (Tensor value = source.Read(sourceKey, target.dtype))
+            {
+                target.copy_(value);
+            }
+
+            loaded.Add(key);
         }
 
         return new WeightLoadResult(loaded, missing, unexpected);
