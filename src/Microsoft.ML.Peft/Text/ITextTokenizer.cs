@@ -7,7 +7,7 @@ namespace Microsoft.ML.Peft.Text;
 /// <remarks>
 /// Implementations: <see cref="BertTextTokenizer"/> (WordPiece, <c>[CLS] a [SEP] b [SEP]</c>) and
 /// <see cref="RobertaTextTokenizer"/> (byte-level BPE, <c>&lt;s&gt; a &lt;/s&gt;&lt;/s&gt; b &lt;/s&gt;</c>).
-/// Instances are immutable and safe to share between threads.
+/// Instances are immutable once created.
 /// </remarks>
 public interface ITextTokenizer
 {

@@ -205,6 +205,15 @@ public sealed class BertTextTokenizerTests
     }
 
     [SkippableFact]
+    public void EmptyBatchHasNoRows()
+    {
+        TokenizedBatch batch = BertVocabulary.Uncased().EncodeBatch([]);
+        Assert.Equal((0, 0), (batch.BatchSize, batch.SequenceLength));
+        using TokenizedTensors tensors = batch.ToTensors();
+        Assert.Equal(new long[] { 0, 0 }, tensors.InputIds.shape);
+    }
+
+    [SkippableFact]
     public void RejectsMismatchedPairBatches()
     {
         var error = Assert.Throws<ArgumentException>(() => BertVocabulary.Uncased().EncodeBatch(["a", "b"], ["c"]));
