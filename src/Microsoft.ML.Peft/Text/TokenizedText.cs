@@ -6,7 +6,7 @@ public sealed class TokenizedText
     private readonly int[] _inputIds;
     private readonly int[] _tokenTypeIds;
 
-    /// <summary>Creates a row from ids and token types of the same length.</summary>
+    /// <summary>Creates a row from ids and token types of the same length; the arrays are kept, not copied.</summary>
     /// <exception cref="ArgumentException">The two arrays differ in length.</exception>
     public TokenizedText(int[] inputIds, int[] tokenTypeIds)
     {
