@@ -1,0 +1,389 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace Microsoft.ML.Peft.Text;
+
+/// <summary>
+/// BERT's WordPiece tokenizer with Hugging Face's behaviour: basic tokenization (clean text, CJK, accents,
+/// lower-case, punctuation split), WordPiece via Microsoft.ML.Tokenizers, <c>[CLS] a [SEP]</c> /
+/// <c>[CLS] a [SEP] b [SEP]</c> with token types 0/1, and special-token ids looked up in the vocabulary.
+/// </summary>
+/// <remarks>
+/// Create it from a vocab.txt (<see cref="FromVocabFile"/>), a tokenizer.json (<see cref="FromTokenizerJson"/>) or a
+/// Hugging Face folder (<see cref="FromPretrained"/>).
+/// </remarks>
+public sealed class BertTextTokenizer : TextTokenizer
+{
+    private readonly WordPieceTokenizer _wordPiece;
+    private readonly BertBasicTokenizer _basic;
+    private readonly string?[] _vocabulary;
+    private readonly BertTokenizerOptions _options;
+
+    private BertTextTokenizer(
+        string?[] vocabulary,
+        Dictionary<string, int> ids,
+        WordPieceTokenizer wordPiece,
+        BertTokenizerOptions options,
+        SpecialTokenIds specialIds,
+        IEnumerable<SpecialToken> specialTokens)
+        : base(
+            vocabularySize: Math.Max(vocabulary.Length, specialTokens.Select(t => t.Id + 1).DefaultIfEmpty(0).Max()),
+            paddingTokenId: specialIds.Padding,
+            maxLength: options.MaxLength,
+            startIds: [specialIds.Classification],
+            betweenIds: [specialIds.Separator],
+            endIds: [specialIds.Separator],
+            usesTokenTypeIds: true,
+            specialTokens: options.SplitSpecialTokens ? specialTokens : [])
+    {
+        _vocabulary = vocabulary;
+        _wordPiece = wordPiece;
+        _options = options;
+        _basic = new BertBasicTokenizer(options.CleanText, options.HandleChineseCharacters, options.EffectiveStripAccents, options.LowerCase);
+        ClassificationTokenId = specialIds.Classification;
+        SeparatorTokenId = specialIds.Separator;
+        UnknownTokenId = specialIds.Unknown;
+        MaskTokenId = ids.TryGetValue(options.MaskToken, out int mask) ? mask : null;
+    }
+
+    /// <summary>The id of <c>[CLS]</c> (101 in bert-base-uncased).</summary>
+    public int ClassificationTokenId { get; }
+
+    /// <summary>The id of <c>[SEP]</c> (102 in bert-base-uncased).</summary>
+    public int SeparatorTokenId { get; }
+
+    /// <summary>The id of <c>[UNK]</c> (100 in bert-base-uncased).</summary>
+    public int UnknownTokenId { get; }
+
+    /// <summary>The id of <c>[MASK]</c> (103 in bert-base-uncased), or null when the vocabulary has none.</summary>
+    public int? MaskTokenId { get; }
+
+    /// <summary>A copy of the settings in effect.</summary>
+    public BertTokenizerOptions Options => _options.Clone();
+
+    /// <summary>Creates the tokenizer from a WordPiece vocab.txt (one token per line, id = line number from 0).</summary>
+    public static BertTextTokenizer FromVocabFile(string vocabPath, BertTokenizerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(vocabPath);
+        if (!File.Exists(vocabPath))
+        {
+            throw new TokenizerFileException(vocabPath, "the vocabulary file does not exist.");
+        }
+
+        using FileStream stream = File.OpenRead(vocabPath);
+        return FromVocab(stream, options, vocabPath);
+    }
+
+    /// <summary>Creates the tokenizer from a vocab.txt stream; <paramref name="sourceName"/> names it in errors.</summary>
+    public static BertTextTokenizer FromVocab(Stream vocabStream, BertTokenizerOptions? options = null, string sourceName = "vocabulary stream")
+    {
+        ArgumentNullException.ThrowIfNull(vocabStream);
+        var lines = new List<string?>();
+        using (var reader = new StreamReader(vocabStream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true))
+        {
+            while (reader.ReadLine() is { } line)
+            {
+                lines.Add(line);
+            }
+        }
+
+        if (lines.Count == 0)
+        {
+            throw new TokenizerFileException(sourceName, "the vocabulary is empty; expected one WordPiece token per line.");
+        }
+
+        return Create(lines.ToArray(), options?.Clone() ?? new BertTokenizerOptions(), [], sourceName);
+    }
+
+    /// <summary>
+    /// Creates the tokenizer from a Hugging Face tokenizer.json with a WordPiece model: <c>model.vocab</c>, the
+    /// BertNormalizer settings (lowercase, strip_accents, clean_text, handle_chinese_chars), the [CLS]/[SEP] tokens of
+    /// the post-processor, <c>truncation.max_length</c> and <c>added_tokens</c>.
+    /// </summary>
+    public static BertTextTokenizer FromTokenizerJson(string tokenizerJsonPath) =>
+        ParseTokenizerJson(tokenizerJsonPath, config: null);
+
+    /// <summary>
+    /// Creates the tokenizer from a Hugging Face folder: tokenizer.json or vocab.txt, adjusted by tokenizer_config.json
+    /// (<c>do_lower_case</c>, <c>strip_accents</c>, <c>tokenize_chinese_chars</c>, <c>model_max_length</c>, special
+    /// tokens) and special_tokens_map.json, as the Hugging Face fast tokenizer does.
+    /// </summary>
+    public static BertTextTokenizer FromPretrained(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
+        }
+
+        HuggingFaceTokenizerConfig config = HuggingFaceTokenizerConfig.Read(folder);
+        string tokenizerJson = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(tokenizerJson))
+        {
+            return ParseTokenizerJson(tokenizerJson, config);
+        }
+
+        string vocabTxt = Path.Combine(folder, "vocab.txt");
+        if (!File.Exists(vocabTxt))
+        {
+            throw new FileNotFoundException(
+                $"Tokenizer folder '{folder}' has neither tokenizer.json nor vocab.txt; a BERT tokenizer needs one of them.", vocabTxt);
+        }
+
+        var options = new BertTokenizerOptions();
+        Apply(config, options);
+        return FromVocabFile(vocabTxt, options);
+    }
+
+    /// <inheritdoc />
+    public override string? MapIdToToken(int id) =>
+        id >= 0 && id < _vocabulary.Length ? _vocabulary[id] : SpecialTokens.FirstOrDefault(t => t.Value == id).Key;
+
+    /// <inheritdoc />
+    private protected override void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids)
+    {
+        string normalized = _basic.Normalize(text);
+        var words = new List<(int Start, int Length)>();
+        BertBasicTokenizer.SplitWords(normalized, words);
+        foreach ((int start, int length) in words)
+        {
+            // The word is final: no further pre-tokenization or normalization inside Microsoft.ML.Tokenizers.
+            ids.AddRange(_wordPiece.EncodeToIds(normalized.AsSpan(start, length), considerPreTokenization: false, considerNormalization: false));
+        }
+    }
+
+    private static BertTextTokenizer ParseTokenizerJson(string path, HuggingFaceTokenizerConfig? config)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using JsonDocument document = HuggingFaceJson.Parse(path);
+        JsonElement root = document.RootElement;
+        JsonElement model = HuggingFaceJson.Property(root, "model")
+            ?? throw new TokenizerFileException(path, "has no \"model\" section.");
+        string? type = HuggingFaceJson.String(model, "type", path);
+        if (type is not null && type != "WordPiece")
+        {
+            throw new TokenizerFileException(path, $"model.type is '{type}'; a BERT tokenizer needs a WordPiece model.");
+        }
+
+        JsonElement vocabElement = HuggingFaceJson.Property(model, "vocab")
+            ?? throw new TokenizerFileException(path, "has no model.vocab.");
+        Dictionary<string, int> vocab = HuggingFaceJson.Vocabulary(vocabElement, path, "model.vocab");
+
+        var options = new BertTokenizerOptions();
+        options.UnknownToken = HuggingFaceJson.String(model, "unk_token", path) ?? options.UnknownToken;
+        options.ContinuingSubwordPrefix = HuggingFaceJson.String(model, "continuing_subword_prefix", path) ?? options.ContinuingSubwordPrefix;
+        options.MaxInputCharsPerWord = HuggingFaceJson.Int32(model, "max_input_chars_per_word", path) ?? options.MaxInputCharsPerWord;
+        ReadNormalizer(HuggingFaceJson.Property(root, "normalizer"), path, options);
+        ReadPostProcessorTokens(HuggingFaceJson.Property(root, "post_processor"), path, options);
+        if (HuggingFaceJson.Property(root, "truncation") is { } truncation)
+        {
+            options.MaxLength = HuggingFaceJson.Int32(truncation, "max_length", path) ?? options.MaxLength;
+        }
+
+        if (HuggingFaceJson.Property(root, "padding") is { } padding)
+        {
+            options.PaddingToken = HuggingFaceJson.String(padding, "pad_token", path) ?? options.PaddingToken;
+        }
+
+        if (config is not null)
+        {
+            Apply(config, options);
+        }
+
+        // Ids index an array; a gap (never seen in practice) gets an entry with a space, which no word can match.
+        int size = vocab.Values.Max() + 1;
+        var lines = new string?[size];
+        foreach ((string token, int id) in vocab)
+        {
+            lines[id] = token;
+        }
+
+        return Create(lines, options, HuggingFaceJson.AddedTokens(root, path), path);
+    }
+
+    private static void ReadNormalizer(JsonElement? normalizer, string path, BertTokenizerOptions options)
+    {
+        options.LowerCase = false;
+        options.StripAccents = false;
+        options.CleanText = false;
+        options.HandleChineseCharacters = false;
+        if (normalizer is null)
+        {
+            return;
+        }
+
+        bool nfd = false;
+        bool stripAccents = false;
+        void Visit(JsonElement element)
+        {
+            string? type = HuggingFaceJson.String(element, "type", path);
+            switch (type)
+            {
+                case "BertNormalizer":
+                    options.CleanText = HuggingFaceJson.Boolean(element, "clean_text", path) ?? true;
+                    options.HandleChineseCharacters = HuggingFaceJson.Boolean(element, "handle_chinese_chars", path) ?? true;
+                    options.LowerCase = HuggingFaceJson.Boolean(element, "lowercase", path) ?? true;
+                    options.StripAccents = HuggingFaceJson.Boolean(element, "strip_accents", path);
+                    break;
+                case "Lowercase":
+                    options.LowerCase = true;
+                    break;
+                case "NFD":
+                    nfd = true;
+                    break;
+                case "StripAccents":
+                    stripAccents = true;
+                    break;
+                case "Sequence":
+                    JsonElement list = HuggingFaceJson.Property(element, "normalizers") is { ValueKind: JsonValueKind.Array } items
+                        ? items
+                        : throw new TokenizerFileException(path, "a Sequence normalizer needs a \"normalizers\" array.");
+                    foreach (JsonElement item in list.EnumerateArray())
+                    {
+                        Visit(item);
+                    }
+
+                    break;
+                default:
+                    throw new TokenizerFileException(
+                        path, $"normalizer type '{type}' is not supported; expected BertNormalizer, or Lowercase / NFD + StripAccents (alone or in a Sequence).");
+            }
+        }
+
+        Visit(normalizer.Value);
+        if (stripAccents)
+        {
+            if (!nfd)
+            {
+                throw new TokenizerFileException(path, "the StripAccents normalizer only removes accents after NFD; the file has no NFD normalizer.");
+            }
+
+            options.StripAccents = true;
+        }
+    }
+
+    private static void ReadPostProcessorTokens(JsonElement? processor, string path, BertTokenizerOptions options)
+    {
+        if (processor is null)
+        {
+            return;
+        }
+
+        string? type = HuggingFaceJson.String(processor.Value, "type", path);
+        if (type == "BertProcessing")
+        {
+            options.ClassificationToken = PairToken(processor.Value, "cls", path) ?? options.ClassificationToken;
+            options.SeparatorToken = PairToken(processor.Value, "sep", path) ?? options.SeparatorToken;
+        }
+        else if (type == "TemplateProcessing"
+            && HuggingFaceJson.Property(processor.Value, "single") is { ValueKind: JsonValueKind.Array } single)
+        {
+            // "[CLS] $A [SEP]": the first special token opens the row, the last closes each sentence.
+            var specials = single.EnumerateArray()
+                .Select(piece => HuggingFaceJson.Property(piece, "SpecialToken") is { } special ? HuggingFaceJson.String(special, "id", path) : null)
+                .ToArray();
+            if (specials.Length >= 2 && specials[0] is { } first && specials[^1] is { } last)
+            {
+                options.ClassificationToken = first;
+                options.SeparatorToken = last;
+            }
+        }
+    }
+
+    private static string? PairToken(JsonElement processor, string name, string path)
+    {
+        JsonElement? pair = HuggingFaceJson.Property(processor, name);
+        if (pair is null)
+        {
+            return null;
+        }
+
+        if (pair.Value.ValueKind != JsonValueKind.Array || pair.Value.GetArrayLength() < 1 || pair.Value[0].ValueKind != JsonValueKind.String)
+        {
+            throw new TokenizerFileException(path, $"post_processor.{name} must be [token, id].");
+        }
+
+        return pair.Value[0].GetString();
+    }
+
+    private static void Apply(HuggingFaceTokenizerConfig config, BertTokenizerOptions options)
+    {
+        options.LowerCase = config.DoLowerCase ?? options.LowerCase;
+        if (config.HasStripAccents)
+        {
+            options.StripAccents = config.StripAccents;
+        }
+
+        options.HandleChineseCharacters = config.TokenizeChineseChars ?? options.HandleChineseCharacters;
+        options.MaxLength = config.ModelMaxLength ?? options.MaxLength;
+        options.UnknownToken = config.SpecialToken("unk_token") ?? options.UnknownToken;
+        options.ClassificationToken = config.SpecialToken("cls_token") ?? options.ClassificationToken;
+        options.SeparatorToken = config.SpecialToken("sep_token") ?? options.SeparatorToken;
+        options.PaddingToken = config.SpecialToken("pad_token") ?? options.PaddingToken;
+        options.MaskToken = config.SpecialToken("mask_token") ?? options.MaskToken;
+    }
+
+    private static BertTextTokenizer Create(string?[] vocabulary, BertTokenizerOptions options, List<SpecialToken> addedTokens, string sourceName)
+    {
+        if (options.MaxLength < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must hold at least [CLS] and [SEP].");
+        }
+
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < vocabulary.Length; id++)
+        {
+            if (vocabulary[id] is { } token)
+            {
+                ids[token] = id;
+            }
+        }
+
+        foreach (SpecialToken added in addedTokens)
+        {
+            ids.TryAdd(added.Content, added.Id);
+        }
+
+        int Require(string token, string role) =>
+            ids.TryGetValue(token, out int id)
+                ? id
+                : throw new TokenizerFileException(sourceName, $"the vocabulary has no {role} token '{token}'.");
+
+        var specialIds = new SpecialTokenIds(
+            Classification: Require(options.ClassificationToken, "classification"),
+            Separator: Require(options.SeparatorToken, "separator"),
+            Padding: Require(options.PaddingToken, "padding"),
+            Unknown: Require(options.UnknownToken, "unknown"));
+
+        var specialTokens = new List<SpecialToken>(addedTokens);
+        foreach (string token in new[] { options.ClassificationToken, options.SeparatorToken, options.PaddingToken, options.UnknownToken, options.MaskToken })
+        {
+            if (ids.TryGetValue(token, out int id))
+            {
+                specialTokens.Add(new SpecialToken(token, id));
+            }
+        }
+
+        var text = new StringBuilder();
+        for (int id = 0; id < vocabulary.Length; id++)
+        {
+            text.Append(vocabulary[id] ?? $"[no token {id}]").Append('\n');
+        }
+
+        WordPieceTokenizer wordPiece;
+        using (var stream = new MemoryStream(Encoding.UTF8.GetBytes(text.ToString())))
+        {
+            wordPiece = WordPieceTokenizer.Create(stream, new WordPieceOptions
+            {
+                UnknownToken = options.UnknownToken,
+                ContinuingSubwordPrefix = options.ContinuingSubwordPrefix,
+                MaxInputCharsPerWord = options.MaxInputCharsPerWord,
+            });
+        }
+
+        return new BertTextTokenizer(vocabulary, ids, wordPiece, options, specialIds, specialTokens);
+    }
+
+    private readonly record struct SpecialTokenIds(int Classification, int Separator, int Padding, int Unknown);
+}

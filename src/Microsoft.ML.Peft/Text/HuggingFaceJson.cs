@@ -1,0 +1,149 @@
+using System.Text.Json;
+
+namespace Microsoft.ML.Peft.Text;
+
+/// <summary>Small helpers to read Hugging Face tokenizer JSON files with errors that name the file and the key.</summary>
+internal static class HuggingFaceJson
+{
+    public static JsonDocument Parse(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new TokenizerFileException(path, "the file does not exist.");
+        }
+
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            return JsonDocument.Parse(stream, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException e)
+        {
+            throw new TokenizerFileException(path, $"is not valid JSON ({e.Message}).", e);
+        }
+    }
+
+    public static JsonElement? Property(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out JsonElement value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
+    public static bool HasProperty(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out _);
+
+    public static bool? Boolean(JsonElement element, string name, string path)
+    {
+        JsonElement? value = Property(element, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return value.Value.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => throw new TokenizerFileException(path, $"'{name}' must be true, false or null, not {value.Value.ValueKind}."),
+        };
+    }
+
+    public static string? String(JsonElement element, string name, string path)
+    {
+        JsonElement? value = Property(element, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return value.Value.ValueKind == JsonValueKind.String
+            ? value.Value.GetString()
+            : throw new TokenizerFileException(path, $"'{name}' must be a string, not {value.Value.ValueKind}.");
+    }
+
+    public static int? Int32(JsonElement element, string name, string path)
+    {
+        JsonElement? value = Property(element, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        return value.Value.ValueKind == JsonValueKind.Number && value.Value.TryGetInt32(out int number)
+            ? number
+            : throw new TokenizerFileException(path, $"'{name}' must be a 32-bit integer, not '{value.Value.GetRawText()}'.");
+    }
+
+    /// <summary>A special token setting, written either as a string or as an AddedToken object with "content".</summary>
+    public static string? TokenContent(JsonElement element, string name, string path)
+    {
+        JsonElement? value = Property(element, name);
+        if (value is null)
+        {
+            return null;
+        }
+
+        if (value.Value.ValueKind == JsonValueKind.String)
+        {
+            return value.Value.GetString();
+        }
+
+        return String(value.Value, "content", path)
+            ?? throw new TokenizerFileException(path, $"'{name}' must be a string or an object with \"content\".");
+    }
+
+    /// <summary>The <c>added_tokens</c> array of a tokenizer.json.</summary>
+    public static List<SpecialToken> AddedTokens(JsonElement root, string path)
+    {
+        var tokens = new List<SpecialToken>();
+        JsonElement? added = Property(root, "added_tokens");
+        if (added is null)
+        {
+            return tokens;
+        }
+
+        if (added.Value.ValueKind != JsonValueKind.Array)
+        {
+            throw new TokenizerFileException(path, "'added_tokens' must be an array.");
+        }
+
+        int index = 0;
+        foreach (JsonElement item in added.Value.EnumerateArray())
+        {
+            string content = String(item, "content", path)
+                ?? throw new TokenizerFileException(path, $"added_tokens[{index}] has no \"content\".");
+            int id = Int32(item, "id", path)
+                ?? throw new TokenizerFileException(path, $"added_tokens[{index}] ('{content}') has no \"id\".");
+            tokens.Add(new SpecialToken(content, id, Boolean(item, "lstrip", path) ?? false, Boolean(item, "rstrip", path) ?? false));
+            index++;
+        }
+
+        return tokens;
+    }
+
+    /// <summary>A token → id object (a WordPiece or BPE <c>model.vocab</c>, or a vocab.json).</summary>
+    public static Dictionary<string, int> Vocabulary(JsonElement vocab, string path, string what)
+    {
+        if (vocab.ValueKind != JsonValueKind.Object)
+        {
+            throw new TokenizerFileException(path, $"{what} must be a JSON object mapping tokens to ids, not {vocab.ValueKind}.");
+        }
+
+        var result = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (JsonProperty entry in vocab.EnumerateObject())
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+            {
+                throw new TokenizerFileException(path, $"{what}: the id of '{entry.Name}' must be a non-negative integer, not '{entry.Value.GetRawText()}'.");
+            }
+
+            result[entry.Name] = id;
+        }
+
+        if (result.Count == 0)
+        {
+            throw new TokenizerFileException(path, $"{what} is empty.");
+        }
+
+        return result;
+    }
+}

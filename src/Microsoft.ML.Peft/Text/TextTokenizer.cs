@@ -1,0 +1,193 @@
+namespace Microsoft.ML.Peft.Text;
+
+/// <summary>
+/// The part that BERT and RoBERTa tokenizers share: special tokens matched in the raw text, the special-token
+/// template around one or two sentences, truncation (longest first for pairs) and padded batches.
+/// </summary>
+public abstract class TextTokenizer : ITextTokenizer
+{
+    private readonly SpecialTokenSplitter _splitter;
+    private readonly int[] _startIds;
+    private readonly int[] _betweenIds;
+    private readonly int[] _endIds;
+
+    /// <summary>Sets up the template <c>start a end</c> / <c>start a between b end</c>.</summary>
+    private protected TextTokenizer(
+        int vocabularySize,
+        int paddingTokenId,
+        int maxLength,
+        int[] startIds,
+        int[] betweenIds,
+        int[] endIds,
+        bool usesTokenTypeIds,
+        IEnumerable<SpecialToken> specialTokens)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, startIds.Length + endIds.Length, nameof(maxLength));
+        VocabularySize = vocabularySize;
+        PaddingTokenId = paddingTokenId;
+        MaxLength = maxLength;
+        _startIds = startIds;
+        _betweenIds = betweenIds;
+        _endIds = endIds;
+        UsesTokenTypeIds = usesTokenTypeIds;
+        _splitter = new SpecialTokenSplitter(specialTokens);
+    }
+
+    /// <inheritdoc />
+    public int VocabularySize { get; }
+
+    /// <inheritdoc />
+    public int PaddingTokenId { get; }
+
+    /// <inheritdoc />
+    public int MaxLength { get; }
+
+    /// <inheritdoc />
+    public bool UsesTokenTypeIds { get; }
+
+    /// <summary>The special tokens that are matched verbatim in input text, with their ids.</summary>
+    public IReadOnlyDictionary<string, int> SpecialTokens =>
+        _splitter.Tokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
+
+    /// <inheritdoc />
+    public int NumberOfSpecialTokens(bool pair) =>
+        _startIds.Length + _endIds.Length + (pair ? _betweenIds.Length : 0);
+
+    /// <summary>The vocabulary entry of <paramref name="id"/>, or null when the id is not in the vocabulary.</summary>
+    public abstract string? MapIdToToken(int id);
+
+    /// <inheritdoc />
+    public IReadOnlyList<int> EncodeToIds(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>();
+        AppendIds(text, ids);
+        return ids;
+    }
+
+    /// <inheritdoc />
+    public IReadOnlyList<string> Tokenize(string text) =>
+        EncodeToIds(text).Select(id => MapIdToToken(id) ?? throw new InvalidOperationException($"Id {id} has no vocabulary entry.")).ToArray();
+
+    /// <inheritdoc />
+    public TokenizedText Encode(string text, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int budget = ContentBudget(maxLength, pair: false);
+        var content = new List<int>();
+        AppendIds(text, content);
+        int kept = Math.Min(content.Count, budget);
+
+        var ids = new int[_startIds.Length + kept + _endIds.Length];
+        var builder = new RowBuilder(ids);
+        builder.Append(_startIds);
+        builder.Append(content, kept);
+        builder.Append(_endIds);
+        return new TokenizedText(ids, new int[ids.Length]);
+    }
+
+    /// <inheritdoc />
+    public TokenizedText Encode(string first, string second, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(first);
+        ArgumentNullException.ThrowIfNull(second);
+        int budget = ContentBudget(maxLength, pair: true);
+        var a = new List<int>();
+        var b = new List<int>();
+        AppendIds(first, a);
+        AppendIds(second, b);
+        (int keptA, int keptB) = PairTruncation.LongestFirst(a.Count, b.Count, budget);
+
+        var ids = new int[_startIds.Length + keptA + _betweenIds.Length + keptB + _endIds.Length];
+        var builder = new RowBuilder(ids);
+        builder.Append(_startIds);
+        builder.Append(a, keptA);
+        builder.Append(_betweenIds);
+        int secondStart = builder.Position;
+        builder.Append(b, keptB);
+        builder.Append(_endIds);
+
+        var types = new int[ids.Length];
+        if (UsesTokenTypeIds)
+        {
+            // BERT: the second sentence and its closing [SEP] are segment 1.
+            types.AsSpan(secondStart).Fill(1);
+        }
+
+        return new TokenizedText(ids, types);
+    }
+
+    /// <inheritdoc />
+    public TokenizedBatch EncodeBatch(IReadOnlyList<string> texts, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var rows = new TokenizedText[texts.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            string text = texts[i] ?? throw new ArgumentException($"Text {i} of the batch is null.", nameof(texts));
+            rows[i] = Encode(text, maxLength);
+        }
+
+        return TokenizedBatch.Pad(rows, PaddingTokenId);
+    }
+
+    /// <inheritdoc />
+    public TokenizedBatch EncodeBatch(IReadOnlyList<string> firsts, IReadOnlyList<string> seconds, int? maxLength = null)
+    {
+        ArgumentNullException.ThrowIfNull(firsts);
+        ArgumentNullException.ThrowIfNull(seconds);
+        if (firsts.Count != seconds.Count)
+        {
+            throw new ArgumentException(
+                $"A pair batch needs as many second sentences as first ones: {firsts.Count} first, {seconds.Count} second.", nameof(seconds));
+        }
+
+        var rows = new TokenizedText[firsts.Count];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            string first = firsts[i] ?? throw new ArgumentException($"First sentence {i} of the batch is null.", nameof(firsts));
+            string second = seconds[i] ?? throw new ArgumentException($"Second sentence {i} of the batch is null.", nameof(seconds));
+            rows[i] = Encode(first, second, maxLength);
+        }
+
+        return TokenizedBatch.Pad(rows, PaddingTokenId);
+    }
+
+    /// <summary>Appends the ids of text that holds no special tokens.</summary>
+    private protected abstract void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids);
+
+    private void AppendIds(string text, List<int> ids) =>
+        _splitter.Split(text, segment => AppendPlainTextIds(segment.Span, ids), special => ids.Add(special.Id));
+
+    private int ContentBudget(int? maxLength, bool pair)
+    {
+        int length = maxLength ?? MaxLength;
+        int specials = NumberOfSpecialTokens(pair);
+        if (length < specials)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(maxLength), length, $"The maximum length must leave room for the {specials} special tokens of a {(pair ? "pair" : "single sentence")}.");
+        }
+
+        return length - specials;
+    }
+
+    private ref struct RowBuilder(Span<int> row)
+    {
+        private readonly Span<int> _row = row;
+
+        public int Position { get; private set; }
+
+        public void Append(ReadOnlySpan<int> ids)
+        {
+            ids.CopyTo(_row[Position..]);
+            Position += ids.Length;
+        }
+
+        public void Append(List<int> ids, int count)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.AsSpan(ids)[..count].CopyTo(_row[Position..]);
+            Position += count;
+        }
+    }
+}
