@@ -13,7 +13,8 @@ internal static class HuggingFaceInitialization
     public static void InitializeLinearsAndLayerNorms(nn.Module module, double initializerRange)
     {
         using var noGrad = no_grad();
-        foreach ((_, nn.Module child) in module.named_modules())
+        // TorchSharp's named_modules() leaves out the module itself.
+        foreach (nn.Module child in module.named_modules().Select(p => p.module).Prepend(module))
         {
             switch (child)
             {
