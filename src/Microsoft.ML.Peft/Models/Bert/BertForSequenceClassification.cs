@@ -70,7 +70,9 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     /// <exception cref="WeightLoadException">The checkpoint lacks embedding or encoder weights, or a shape differs.</exception>
     public static BertForSequenceClassification FromPretrained(BertConfig config, ITensorSource weights)
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
+        PretrainedWeightLoader.CheckHeadLabels(weights, ClassifierName + ".weight", config.NumLabels);
         var model = new BertForSequenceClassification(config);
         try
         {

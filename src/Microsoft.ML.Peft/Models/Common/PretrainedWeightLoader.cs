@@ -65,6 +65,27 @@ internal static class PretrainedWeightLoader
         return result;
     }
 
+    /// <summary>
+    /// Fails early, with the fix in the message, when the checkpoint's classification head has a different number of
+    /// labels than the configuration (the usual cause: a fine-tuned checkpoint loaded with another task's label count).
+    /// </summary>
+    public static void CheckHeadLabels(ITensorSource source, string headWeightKey, int numLabels)
+    {
+        if (!source.Contains(headWeightKey))
+        {
+            return;
+        }
+
+        long[] shape = source.GetShape(headWeightKey);
+        if (shape.Length == 2 && shape[0] != numLabels)
+        {
+            throw new WeightLoadException(
+                $"{source.Description}: the classification head '{headWeightKey}' has {shape[0]} labels " +
+                $"(shape [{string.Join(", ", shape)}]), but the configuration has num_labels {numLabels}. Set NumLabels " +
+                $"(or id2label) to {shape[0]} to reuse the head, or load the encoder alone to train a new head.");
+        }
+    }
+
     private static bool IsPositionBuffer(string key) =>
         key.EndsWith("embeddings.position_ids", StringComparison.Ordinal) ||
         key.EndsWith("embeddings.token_type_ids", StringComparison.Ordinal);

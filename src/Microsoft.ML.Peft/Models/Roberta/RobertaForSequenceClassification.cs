@@ -66,7 +66,9 @@ public sealed class RobertaForSequenceClassification : nn.Module, ISequenceClass
     /// <exception cref="WeightLoadException">The checkpoint lacks embedding or encoder weights, or a shape differs.</exception>
     public static RobertaForSequenceClassification FromPretrained(RobertaConfig config, ITensorSource weights)
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(weights);
+        PretrainedWeightLoader.CheckHeadLabels(weights, ClassifierName + ".out_proj.weight", config.NumLabels);
         var model = new RobertaForSequenceClassification(config);
         try
         {

@@ -70,6 +70,10 @@ internal static class ModelTestData
     public static Dictionary<string, Tensor> StateDict(nn.Module model) =>
         model.state_dict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
 
+    /// <summary>Same shape and exactly the same values.</summary>
+    public static bool Identical(Tensor a, Tensor b) =>
+        a.shape.SequenceEqual(b.shape) && a.dtype == b.dtype && a.allclose(b, rtol: 0, atol: 0);
+
     public static double[] ToDoubles(Tensor tensor)
     {
         using Tensor asDouble = tensor.detach().to(ScalarType.Float64).contiguous();
