@@ -19,7 +19,7 @@ public sealed class BertStateDictKeysTests
         "output.LayerNorm.weight", "output.LayerNorm.bias",
     ];
 
-    private static readonly string[] TwoLayerBertModelKeys =
+    internal static readonly string[] TwoLayerBertModelKeys =
     [
         "embeddings.word_embeddings.weight",
         "embeddings.position_embeddings.weight",
