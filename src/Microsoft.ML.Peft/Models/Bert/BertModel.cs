@@ -23,6 +23,15 @@ public sealed class BertModel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
+        if (config.ModelType != "bert")
+        {
+            // A RoBERTa config is a BertConfig, but BERT's arange positions would silently misread RoBERTa weights.
+            throw new ArgumentException(
+                $"BertModel needs a BERT configuration (model_type 'bert'), got model_type '{config.ModelType}'; " +
+                "use RobertaModel for RoBERTa-style models.",
+                nameof(config));
+        }
+
         Config = config;
         HasPooler = addPoolingLayer;
 

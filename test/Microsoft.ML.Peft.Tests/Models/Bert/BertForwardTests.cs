@@ -142,6 +142,66 @@ public sealed class BertForwardTests
         Assert.False(withEverything.allclose(noMask, rtol: 0, atol: 1e-4));
         Assert.False(withEverything.allclose(noTypes, rtol: 0, atol: 1e-4));
         Assert.True(noTypes.allclose(explicitZeroTypes, rtol: 0, atol: 1e-7));
+        using Tensor boolMask = mask.to(ScalarType.Bool);
+        using Tensor floatMask = mask.to(ScalarType.Float32);
+        using Tensor withBoolMask = model.Forward(ids, boolMask, types);
+        using Tensor withFloatMask = model.Forward(ids, floatMask, types);
+        Assert.True(Identical(withEverything, withBoolMask));
+        Assert.True(Identical(withEverything, withFloatMask));
+    }
+
+    [Fact]
+    public void GradientsReachEveryParameter()
+    {
+        BertConfig config = TinyBert();
+        using var model = new BertForSequenceClassification(config);
+        Randomize(model, seed: 17);
+        model.train();
+        Batch batch = PaddedBatch(padId: 0);
+        using var ids = batch.IdsTensor();
+        using var mask = batch.MaskTensor();
+        using var types = batch.TokenTypesTensor();
+
+        using Tensor logits = model.Forward(ids, mask, types);
+        using Tensor loss = logits.square().sum();
+        loss.backward();
+
+        foreach ((string name, TorchSharp.Modules.Parameter parameter) in model.named_parameters())
+        {
+            using Tensor? grad = parameter.grad;
+            Assert.True(grad is not null, $"{name} received no gradient.");
+            Assert.True(grad!.abs().sum().item<float>() > 0, $"{name} received an all-zero gradient.");
+        }
+    }
+
+    [Fact]
+    public void ModuleSwappedInByNameIsTheOneThatRuns()
+    {
+        // PEFT replaces Linear layers by name (register_module); forward must run the replacement, not a stale field.
+        BertConfig config = TinyBert();
+        using var model = new BertForSequenceClassification(config);
+        Randomize(model, seed: 18);
+        model.eval();
+        Batch batch = PaddedBatch(padId: 0);
+        using var ids = batch.IdsTensor();
+        using var mask = batch.MaskTensor();
+        using var types = batch.TokenTypesTensor();
+        using Tensor before = model.Forward(ids, mask, types);
+
+        var attention = model.named_modules().Single(p => p.name == "bert.encoder.layer.1.attention.self").module;
+        var replacement = TorchSharp.torch.nn.Linear(config.HiddenSize, config.HiddenSize);
+        using (no_grad())
+        {
+            replacement.weight.normal_(0, 0.5);
+        }
+
+        attention.register_module("value", null!);
+        attention.register_module("value", replacement);
+        using Tensor after = model.Forward(ids, mask, types);
+
+        Assert.False(before.allclose(after, rtol: 0, atol: 1e-4));
+        Assert.Contains("bert.encoder.layer.1.attention.self.value.weight", model.state_dict().Keys);
+        AssertClose(ReferenceLogits(StateDict(model), config, batch), ToDoubles(after), LogitTolerance, "logits after the swap");
     }
 
     [Fact]

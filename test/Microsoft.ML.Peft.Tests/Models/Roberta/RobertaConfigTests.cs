@@ -89,6 +89,14 @@ public sealed class RobertaConfigTests
     }
 
     [Fact]
+    public void BertModelRejectsARobertaConfig()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new BertModel(RobertaTestData.TinyRoberta()));
+
+        Assert.Contains("use RobertaModel", error.Message);
+    }
+
+    [Fact]
     public void BertConfigRejectsARobertaFile()
     {
         var error = Assert.Throws<InvalidDataException>(() => BertConfig.FromJson(RobertaBaseConfig));
