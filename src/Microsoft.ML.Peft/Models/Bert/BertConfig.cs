@@ -12,11 +12,7 @@ namespace Microsoft.ML.Peft.Models.Bert;
 /// </summary>
 public class BertConfig : IJsonOnDeserializing, IJsonOnDeserialized
 {
-    private static readonly JsonSerializerOptions SerializerOptions = new()
-    {
-        WriteIndented = true,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static readonly JsonSerializerOptions SerializerOptions = new() { WriteIndented = true };
 
     private static readonly string[] ProblemTypes = ["regression", "single_label_classification", "multi_label_classification"];
 
@@ -152,7 +148,7 @@ public class BertConfig : IJsonOnDeserializing, IJsonOnDeserialized
 
     /// <summary>Where this configuration came from, for error messages.</summary>
     [JsonIgnore]
-    internal string Source { get; set; } = "the configuration";
+    internal string Source { get; set; } = "code";
 
     [JsonInclude]
     [JsonPropertyName("id2label")]
