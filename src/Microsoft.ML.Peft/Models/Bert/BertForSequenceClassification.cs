@@ -1,0 +1,107 @@
+using Microsoft.ML.Peft.Checkpoints;
+using Microsoft.ML.Peft.Models.Common;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Models.Bert;
+
+/// <summary>
+/// A port of transformers' <c>BertForSequenceClassification</c>: <c>bert</c> (a <see cref="BertModel"/> with pooler),
+/// <c>dropout</c>, and <c>classifier</c> (a Linear from hidden_size to num_labels) on the pooled output.
+/// State-dict keys are transformers' (<c>bert.embeddings...</c>, <c>classifier.weight</c>).
+/// </summary>
+public sealed class BertForSequenceClassification : nn.Module, ISequenceClassificationModel
+{
+    /// <summary>The head's module name, as in transformers.</summary>
+    public const string ClassifierName = "classifier";
+
+    /// <summary>Builds a randomly initialised model (transformers' initialisation) for <paramref name="config"/>.</summary>
+    public BertForSequenceClassification(BertConfig config)
+        : base(nameof(BertForSequenceClassification))
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        Config = config;
+        register_module(BertModel.BaseModelPrefix, new BertModel(config, addPoolingLayer: true));
+        register_module("dropout", nn.Dropout(config.EffectiveClassifierDropout));
+        Linear classifier = nn.Linear(config.HiddenSize, config.NumLabels);
+        HuggingFaceInitialization.InitializeLinearsAndLayerNorms(classifier, config.InitializerRange);
+        register_module(ClassifierName, classifier);
+    }
+
+    /// <summary>The architecture this model was built for.</summary>
+    public BertConfig Config { get; }
+
+    /// <summary>The encoder (<c>bert</c>).</summary>
+    public BertModel Bert => this.Child<BertModel>(BertModel.BaseModelPrefix);
+
+    /// <inheritdoc />
+    public int NumLabels => Config.NumLabels;
+
+    /// <inheritdoc />
+    public string ClassifierModuleName => ClassifierName;
+
+    /// <inheritdoc />
+    public WeightLoadResult? LoadResult { get; private set; }
+
+    /// <summary>
+    /// Loads a Hugging Face model folder: <c>config.json</c> (adjusted by <paramref name="configure"/>, for example to
+    /// set <see cref="BertConfig.NumLabels"/> for a new task) and the weights <see cref="CheckpointFiles.Open"/> finds there.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
+    /// <exception cref="WeightLoadException">The checkpoint lacks encoder weights or a shape differs.</exception>
+    public static BertForSequenceClassification FromPretrained(string modelDirectory, Action<BertConfig>? configure = null)
+    {
+        BertConfig config = BertConfig.FromFile(PretrainedFolder.ConfigPath(modelDirectory));
+        configure?.Invoke(config);
+        using ITensorSource weights = CheckpointFiles.Open(modelDirectory);
+        return FromPretrained(config, weights);
+    }
+
+    /// <summary>Builds the model from a <c>config.json</c> file and loads <paramref name="weights"/> into it.</summary>
+    public static BertForSequenceClassification FromPretrained(string configPath, ITensorSource weights) =>
+        FromPretrained(BertConfig.FromFile(configPath), weights);
+
+    /// <summary>
+    /// Builds the model for <paramref name="config"/> and loads <paramref name="weights"/>: a checkpoint of this model, of
+    /// <c>BertForPreTraining</c> (its <c>cls.*</c> keys are reported as unexpected) or of a bare <c>BertModel</c> (keys
+    /// without <c>bert.</c>). A classifier or pooler the checkpoint lacks keeps its initial values and is listed in
+    /// <see cref="LoadResult"/>, as transformers does for a new head.
+    /// </summary>
+    /// <exception cref="WeightLoadException">The checkpoint lacks embedding or encoder weights, or a shape differs.</exception>
+    public static BertForSequenceClassification FromPretrained(BertConfig config, ITensorSource weights)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        PretrainedWeightLoader.CheckHeadLabels(weights, ClassifierName + ".weight", config.NumLabels);
+        var model = new BertForSequenceClassification(config);
+        try
+        {
+            model.LoadResult = PretrainedWeightLoader.Load(
+                model,
+                weights,
+                BertModel.BaseModelPrefix,
+                modelIsBase: false,
+                key => key.StartsWith(ClassifierName + ".", StringComparison.Ordinal) ||
+                       key.StartsWith(BertModel.BaseModelPrefix + ".pooler.", StringComparison.Ordinal));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return model;
+    }
+
+    /// <inheritdoc />
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
+        Forward(inputIds, attentionMask, tokenTypeIds, positionIds: null);
+
+    /// <summary>Computes the logits [batch, num_labels]; see <see cref="BertModel.Forward"/> for the inputs.</summary>
+    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds)
+    {
+        using EncoderOutput encoded = Bert.Forward(inputIds, attentionMask, tokenTypeIds, positionIds);
+        using Tensor dropped = this.Call("dropout", encoded.PoolerOutput!);
+        return this.Call(ClassifierName, dropped);
+    }
+}

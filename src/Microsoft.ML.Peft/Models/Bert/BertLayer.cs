@@ -1,0 +1,23 @@
+using Microsoft.ML.Peft.Models.Common;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Models.Bert;
+
+/// <summary>transformers' <c>BertLayer</c>: attention, then the feed-forward block (<c>intermediate</c>, <c>output</c>).</summary>
+internal sealed class BertLayer : nn.Module
+{
+    public BertLayer(BertConfig config)
+        : base(nameof(BertLayer))
+    {
+        register_module("attention", new BertAttention(config));
+        register_module("intermediate", new BertIntermediate(config));
+        register_module("output", new BertResidualOutput(config, config.IntermediateSize));
+    }
+
+    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask)
+    {
+        using Tensor attended = this.Child<BertAttention>("attention").Forward(hiddenStates, additiveMask);
+        using Tensor expanded = this.Child<BertIntermediate>("intermediate").Forward(attended);
+        return this.Child<BertResidualOutput>("output").Forward(expanded, attended);
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.ML.Peft.Models.Common;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Models.Bert;
+
+/// <summary>
+/// transformers' <c>BertSelfOutput</c> and <c>BertOutput</c>: LayerNorm(dropout(dense(x)) + residual). They differ only in
+/// the dense layer's input width (hidden for the attention output, intermediate for the feed-forward output).
+/// </summary>
+internal sealed class BertResidualOutput : nn.Module
+{
+    public BertResidualOutput(BertConfig config, int inputSize)
+        : base(nameof(BertResidualOutput))
+    {
+        register_module("dense", nn.Linear(inputSize, config.HiddenSize));
+        register_module("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
+        register_module("dropout", nn.Dropout(config.HiddenDropoutProb));
+    }
+
+    public Tensor Forward(Tensor hiddenStates, Tensor residual)
+    {
+        using var scope = NewDisposeScope();
+        Tensor projected = this.Call("dropout", this.Call("dense", hiddenStates));
+        Tensor sum = projected.add(residual);
+        return this.Call("LayerNorm", sum).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.ML.Peft.Models.Common;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Models.Bert;
+
+/// <summary>
+/// transformers' <c>BertSelfAttention</c> (absolute positions, encoder only): softmax(Q Kᵀ / sqrt(head_dim) + mask) V
+/// per head, with dropout on the attention probabilities while training.
+/// </summary>
+internal sealed class BertSelfAttention : nn.Module
+{
+    private readonly long _heads;
+    private readonly long _headSize;
+    private readonly double _dropoutProbability;
+
+    public BertSelfAttention(BertConfig config)
+        : base(nameof(BertSelfAttention))
+    {
+        _heads = config.NumAttentionHeads;
+        _headSize = config.HiddenSize / config.NumAttentionHeads;
+        _dropoutProbability = config.AttentionProbsDropoutProb;
+        register_module("query", nn.Linear(config.HiddenSize, config.HiddenSize));
+        register_module("key", nn.Linear(config.HiddenSize, config.HiddenSize));
+        register_module("value", nn.Linear(config.HiddenSize, config.HiddenSize));
+    }
+
+    /// <param name="hiddenStates">[batch, sequence, hidden].</param>
+    /// <param name="additiveMask">[batch, 1, 1, sequence] additive key mask, or null to attend everywhere.</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        long batch = hiddenStates.shape[0];
+        long sequence = hiddenStates.shape[1];
+
+        Tensor SplitHeads(Tensor projected) => projected.view(batch, sequence, _heads, _headSize).transpose(1, 2);
+
+        Tensor query = SplitHeads(this.Call("query", hiddenStates));
+        Tensor key = SplitHeads(this.Call("key", hiddenStates));
+        Tensor value = SplitHeads(this.Call("value", hiddenStates));
+
+        // The default scale of scaled_dot_product_attention is 1/sqrt(head_dim), as in BERT.
+        Tensor context = nn.functional.scaled_dot_product_attention(
+            query, key, value, additiveMask, p: training ? _dropoutProbability : 0.0);
+
+        return context.transpose(1, 2).reshape(batch, sequence, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+}

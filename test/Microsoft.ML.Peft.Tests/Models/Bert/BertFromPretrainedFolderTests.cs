@@ -1,0 +1,83 @@
+#if PEFT_SAFETENSORS_AVAILABLE
+using Microsoft.ML.Peft.Checkpoints;
+using Microsoft.ML.Peft.Models.Bert;
+using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Tests.Models.Bert;
+
+/// <summary>
+/// <c>FromPretrained(folder)</c> on Hugging Face-layout folders written here (config.json + model.safetensors).
+/// Compiled only with PEFT_SAFETENSORS_AVAILABLE, until the safetensors writer is merged.
+/// </summary>
+public sealed class BertFromPretrainedFolderTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("peft-bert-folder-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    [Fact]
+    public void ClassifierFolderRoundTrips()
+    {
+        BertConfig config = TinyBert(numLabels: 3);
+        using var original = new BertForSequenceClassification(config);
+        Randomize(original, seed: 51);
+        WriteFolder(config.ToJson(), StateDict(original));
+
+        using var loaded = BertForSequenceClassification.FromPretrained(_folder);
+
+        Assert.Empty(loaded.LoadResult!.MissingKeys);
+        Assert.Empty(loaded.LoadResult.UnexpectedKeys);
+        Assert.Equal(3, loaded.NumLabels);
+        Batch batch = PaddedBatch(padId: 0);
+        using var scope = NewDisposeScope();
+        original.eval();
+        loaded.eval();
+        Tensor expected = original.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
+        Tensor actual = loaded.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
+        Assert.True(Identical(expected, actual));
+    }
+
+    [Fact]
+    public void HalfPrecisionEncoderFolderLoadsWithANewHeadOfTheConfiguredSize()
+    {
+        BertConfig config = TinyBert();
+        using var encoder = new BertModel(config);
+        Randomize(encoder, seed: 52);
+        using var scope = NewDisposeScope();
+        Dictionary<string, Tensor> stored = StateDict(encoder).ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float16));
+        WriteFolder(config.ToJson(), stored);
+
+        using var loaded = BertForSequenceClassification.FromPretrained(_folder, c => c.NumLabels = 5);
+
+        Assert.Equal(5, loaded.NumLabels);
+        Assert.Equal(["classifier.bias", "classifier.weight"], loaded.LoadResult!.MissingKeys);
+        Assert.True(Identical(
+            stored["encoder.layer.0.attention.self.key.weight"].to(ScalarType.Float32),
+            loaded.state_dict()["bert.encoder.layer.0.attention.self.key.weight"]));
+        Batch batch = PaddedBatch(padId: 0);
+        loaded.eval();
+        Assert.Equal(new long[] { 3, 5 }, loaded.Forward(batch.IdsTensor(), batch.MaskTensor()).shape);
+    }
+
+    [Fact]
+    public void EncoderLoadsFromAClassifierFolder()
+    {
+        BertConfig config = TinyBert();
+        using var classifier = new BertForSequenceClassification(config);
+        Randomize(classifier, seed: 53);
+        WriteFolder(config.ToJson(), StateDict(classifier));
+
+        using var encoder = BertModel.FromPretrained(_folder);
+
+        Assert.Empty(encoder.LoadResult!.MissingKeys);
+        Assert.Equal(["classifier.bias", "classifier.weight"], encoder.LoadResult.UnexpectedKeys);
+    }
+
+    private void WriteFolder(string configJson, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        File.WriteAllText(Path.Combine(_folder, "config.json"), configJson);
+        SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), weights);
+    }
+}
+#endif
