@@ -3,22 +3,20 @@ using Microsoft.ML.Peft.Models.Bert;
 namespace Microsoft.ML.Peft.Models.Roberta;
 
 /// <summary>
-/// The architecture of a RoBERTa model: the same <c>config.json</c> fields as <see cref="BertConfig"/>, with roberta-base's
-/// values as defaults (vocab_size 50265, pad_token_id 1, max_position_embeddings 514, type_vocab_size 1,
-/// layer_norm_eps 1e-5). <c>model_type</c> may be <c>roberta</c>, or <c>xlm-roberta</c> / <c>camembert</c>, which share the
+/// The architecture of a RoBERTa model: the same <c>config.json</c> fields as <see cref="BertConfig"/>, with the defaults of
+/// transformers' <c>RobertaConfig</c> class (vocab_size 50265, pad_token_id 1, and BERT's max_position_embeddings 512,
+/// type_vocab_size 2, layer_norm_eps 1e-12), so a <c>config.json</c> that omits a field is read as transformers reads it.
+/// (roberta-base's own config.json sets 514, 1 and 1e-5 explicitly.) <c>model_type</c> may be <c>roberta</c>, or <c>xlm-roberta</c> / <c>camembert</c>, which share the
 /// architecture.
 /// </summary>
 public class RobertaConfig : BertConfig
 {
-    /// <summary>Creates a configuration with roberta-base's architecture and two labels.</summary>
+    /// <summary>Creates a configuration with transformers' RobertaConfig defaults and two labels.</summary>
     public RobertaConfig()
     {
         ModelType = "roberta";
         VocabSize = 50265;
         PadTokenId = 1;
-        MaxPositionEmbeddings = 514;
-        TypeVocabSize = 1;
-        LayerNormEps = 1e-5;
     }
 
     /// <inheritdoc />

@@ -1,4 +1,3 @@
-#if PEFT_SAFETENSORS_AVAILABLE
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Bert;
 using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
@@ -80,4 +79,3 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), weights);
     }
 }
-#endif

@@ -44,16 +44,16 @@ public sealed class RobertaConfigTests
     }
 
     [Fact]
-    public void DefaultsAreRobertaBases()
+    public void MissingFieldsTakeTransformersRobertaConfigDefaults()
     {
         RobertaConfig config = RobertaConfig.FromJson("{}");
 
         Assert.Equal("roberta", config.ModelType);
         Assert.Equal(50265, config.VocabSize);
         Assert.Equal(1, config.PadTokenId);
-        Assert.Equal(514, config.MaxPositionEmbeddings);
-        Assert.Equal(1, config.TypeVocabSize);
-        Assert.Equal(1e-5, config.LayerNormEps);
+        Assert.Equal(512, config.MaxPositionEmbeddings);
+        Assert.Equal(2, config.TypeVocabSize);
+        Assert.Equal(1e-12, config.LayerNormEps);
     }
 
     [Theory]

@@ -1,4 +1,3 @@
-#if PEFT_SAFETENSORS_AVAILABLE
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Roberta;
 using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
@@ -50,4 +49,3 @@ public sealed class RobertaFromPretrainedFolderTests : IDisposable
         Assert.Empty(loaded.LoadResult.UnexpectedKeys);
     }
 }
-#endif

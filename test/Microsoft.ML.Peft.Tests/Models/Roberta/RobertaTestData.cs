@@ -17,6 +17,8 @@ internal static class RobertaTestData
         NumAttentionHeads = 2,
         IntermediateSize = 32,
         MaxPositionEmbeddings = 12,
+        TypeVocabSize = 1, // as roberta-base's config.json
+        LayerNormEps = 1e-5,
         NumLabels = numLabels,
     };
 
