@@ -1,0 +1,91 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Microsoft.ML.Peft.Training.Checkpointing;
+
+/// <summary>
+/// Everything about a run a checkpoint needs besides tensors (<c>trainer_state.json</c>): the data position, the
+/// optimizer step (which is also the schedule's state), the settings that must not change on resume, the running
+/// epoch loss, the history and early-stopping state, and torch's CPU generator state.
+/// </summary>
+internal sealed class TrainerState
+{
+    public const string FileName = "trainer_state.json";
+    public const int CurrentFormat = 1;
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    public int Format { get; set; } = CurrentFormat;
+
+    /// <summary>Optimizer steps taken; the schedule continues from here.</summary>
+    public long GlobalStep { get; set; }
+
+    /// <summary>The 0-based epoch to continue in.</summary>
+    public int Epoch { get; set; }
+
+    /// <summary>The next micro-batch of that epoch's plan (0 at an epoch boundary).</summary>
+    public int NextBatch { get; set; }
+
+    public long Seed { get; set; }
+
+    public int TrainRows { get; set; }
+
+    public int BatchSize { get; set; }
+
+    public int GradientAccumulationSteps { get; set; }
+
+    public long TotalSteps { get; set; }
+
+    /// <summary>Sum of row losses and rows so far in the current epoch, for its mean training loss.</summary>
+    public double EpochLossSum { get; set; }
+
+    public long EpochRows { get; set; }
+
+    public List<EpochResult> History { get; set; } = [];
+
+    public double? BestMetric { get; set; }
+
+    public int? BestEpoch { get; set; }
+
+    public int EpochsWithoutImprovement { get; set; }
+
+    public bool Stopped { get; set; }
+
+    public double ElapsedSeconds { get; set; }
+
+    /// <summary>torch's default CPU generator state, base64.</summary>
+    public string? TorchRngState { get; set; }
+
+    public List<string> TrainableParameters { get; set; } = [];
+
+    public void Write(string path)
+    {
+        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
+        JsonSerializer.Serialize(stream, this, Json);
+        stream.Flush(flushToDisk: true);
+    }
+
+    public static TrainerState Read(string path)
+    {
+        try
+        {
+            using FileStream stream = File.OpenRead(path);
+            TrainerState state = JsonSerializer.Deserialize<TrainerState>(stream, Json)
+                ?? throw new InvalidDataException($"{path} is empty.");
+            if (state.Format != CurrentFormat)
+            {
+                throw new InvalidDataException($"{path} has format {state.Format}; this version reads format {CurrentFormat}.");
+            }
+
+            return state;
+        }
+        catch (JsonException exception)
+        {
+            throw new InvalidDataException($"{path} is not a valid trainer state: {exception.Message}", exception);
+        }
+    }
+}
