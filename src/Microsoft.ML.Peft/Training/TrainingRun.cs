@@ -219,7 +219,8 @@ internal sealed class TrainingRun<TBatch>
         }
 
         TaskOutput output = _task.Run(_model, batch, _device);
-        Tensor loss = weight == 1.0 ? output.Loss : output.Loss * weight;
+        using Scalar share = weight.ToScalar();
+        Tensor loss = weight == 1.0 ? output.Loss : output.Loss.mul(share);
         loss.backward();
         return output.Loss.to(ScalarType.Float64).item<double>();
     }

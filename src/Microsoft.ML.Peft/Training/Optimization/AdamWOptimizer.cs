@@ -97,6 +97,13 @@ public sealed class AdamWOptimizer : IDisposable
         double lr = LearningRate;
         double beta1 = _options.Beta1;
         double beta2 = _options.Beta2;
+
+        // Explicit, disposed Scalars: TorchSharp's implicit double-to-Scalar conversions are not tracked by dispose scopes,
+        // and a temporary Scalar can be finalized by the GC while the native call still reads it.
+        using Scalar decayFactor = (1 - (lr * _options.WeightDecay)).ToScalar();
+        using Scalar beta2Scalar = beta2.ToScalar();
+        using Scalar oneMinusBeta2 = (1 - beta2).ToScalar();
+        using Scalar epsilon = _options.Epsilon.ToScalar();
         using var noGrad = no_grad();
         for (int i = 0; i < _parameters.Length; i++)
         {
@@ -112,16 +119,18 @@ public sealed class AdamWOptimizer : IDisposable
             using var scope = NewDisposeScope();
             if (_parameters[i].Decays && _options.WeightDecay != 0)
             {
-                parameter.mul_(1 - (lr * _options.WeightDecay));
+                parameter.mul_(decayFactor);
             }
 
-            state.ExpAvg.lerp_(grad, 1 - beta1);
-            state.ExpAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
+            // PyTorch: exp_avg.lerp_(grad, 1 - beta1), with the weight in the parameter's dtype.
+            state.ExpAvg.lerp_(grad, tensor(1 - beta1, parameter.dtype, parameter.device));
+            state.ExpAvgSq.mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
             double biasCorrection1 = 1 - Math.Pow(beta1, state.Step);
             double biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
-            double stepSize = lr / biasCorrection1;
-            Tensor denominator = state.ExpAvgSq.sqrt().div_(Math.Sqrt(biasCorrection2)).add_(_options.Epsilon);
-            parameter.addcdiv_(state.ExpAvg, denominator, -stepSize);
+            using Scalar correction2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
+            using Scalar negativeStepSize = (-lr / biasCorrection1).ToScalar();
+            Tensor denominator = state.ExpAvgSq.sqrt().div_(correction2Sqrt).add_(epsilon);
+            parameter.addcdiv_(state.ExpAvg, denominator, negativeStepSize);
         }
     }
 

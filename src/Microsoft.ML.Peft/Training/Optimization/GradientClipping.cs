@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Training.Optimization;
@@ -33,9 +34,10 @@ public static class GradientClipping
         double coefficient = Math.Min(1.0, maxNorm / (norm + 1e-6));
         if (coefficient < 1.0 || double.IsNaN(coefficient))
         {
+            using Scalar factor = coefficient.ToScalar();
             foreach (Tensor grad in grads)
             {
-                grad.mul_(coefficient);
+                grad.mul_(factor);
             }
         }
 

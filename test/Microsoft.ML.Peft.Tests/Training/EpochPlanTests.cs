@@ -1,0 +1,79 @@
+using Microsoft.ML.Peft.Text;
+using Microsoft.ML.Peft.Training.Data;
+
+namespace Microsoft.ML.Peft.Tests.Training;
+
+public class EpochPlanTests
+{
+    private static readonly int[] Lengths = RandomLengths(1003, seed: 4);
+
+    [Theory]
+    [InlineData(true, 50)]
+    [InlineData(true, 0)]
+    [InlineData(false, 0)]
+    [InlineData(false, 3)]
+    public void EveryRowAppearsExactlyOncePerEpoch(bool shuffle, int window)
+    {
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            int[][] plan = EpochPlan.ForTraining(Lengths.Length, 8, seed: 1, epoch, shuffle, i => Lengths[i], window);
+            Assert.Equal(126, plan.Length);
+            Assert.Equal(Enumerable.Range(0, Lengths.Length), plan.SelectMany(b => b).Order());
+            Assert.Single(plan, b => b.Length != 8);
+        }
+    }
+
+    [Fact]
+    public void BucketingCutsPadding()
+    {
+        int[][] plain = EpochPlan.ForTraining(Lengths.Length, 8, seed: 1, epoch: 0, shuffle: true, i => Lengths[i], bucketWindowBatches: 0);
+        int[][] bucketed = EpochPlan.ForTraining(Lengths.Length, 8, seed: 1, epoch: 0, shuffle: true, i => Lengths[i], bucketWindowBatches: 50);
+        long real = Lengths.Sum();
+        long plainPadded = PaddedTokens(plain);
+        long bucketedPadded = PaddedTokens(bucketed);
+        Assert.True(bucketedPadded < plainPadded, $"{bucketedPadded} >= {plainPadded}");
+        Assert.True(bucketedPadded - real < (plainPadded - real) / 4, $"padding {bucketedPadded - real} vs {plainPadded - real} without bucketing");
+    }
+
+    [Fact]
+    public void ShufflingIsSeededByRunSeedAndEpoch()
+    {
+        int[][] Plan(long seed, int epoch) => EpochPlan.ForTraining(Lengths.Length, 8, seed, epoch, shuffle: true, i => Lengths[i], 50);
+        Assert.Equal(Plan(7, 2), Plan(7, 2));
+        Assert.NotEqual(Plan(7, 2), Plan(7, 3));
+        Assert.NotEqual(Plan(7, 2), Plan(8, 2));
+        Assert.NotEqual(Enumerable.Range(0, Lengths.Length), EpochPlan.ForTraining(Lengths.Length, 8, 7, 0, true, null, 0).SelectMany(b => b));
+        Assert.Equal(Enumerable.Range(0, Lengths.Length), EpochPlan.ForTraining(Lengths.Length, 8, 7, 0, false, null, 0).SelectMany(b => b));
+    }
+
+    [Fact]
+    public void EvaluationBatchesCoverEveryRowOnceSortedByLength()
+    {
+        int[][] plan = EpochPlan.ForEvaluation(Lengths.Length, 16, i => Lengths[i]);
+        Assert.Equal(Enumerable.Range(0, Lengths.Length), plan.SelectMany(b => b).Order());
+        Assert.Equal(plan.SelectMany(b => b).Select(i => Lengths[i]), plan.SelectMany(b => b).Select(i => Lengths[i]).OrderDescending());
+    }
+
+    [Fact]
+    public void TextBatchesArePaddedToTheirLongestRow()
+    {
+        TextDataSet data = TinyText.Data(40, seed: 3);
+        int[][] plan = EpochPlan.ForTraining(data.Count, 4, seed: 1, epoch: 0, shuffle: true, data.GetLength, 50);
+        foreach (int[] rows in plan)
+        {
+            TextBatch batch = data.CreateBatch(rows, new BatchContext(1, 0, true));
+            Assert.Equal(rows.Max(data.GetLength), batch.Tokens.SequenceLength);
+            Assert.Equal(rows, batch.RowIndices);
+            Assert.Equal(rows.Select(r => data.ClassLabels![r]), batch.ClassLabels!);
+            Assert.Equal(rows.Sum(data.GetLength), batch.TokenCount);
+        }
+    }
+
+    private static long PaddedTokens(int[][] plan) => plan.Sum(b => (long)b.Length * b.Max(i => Lengths[i]));
+
+    private static int[] RandomLengths(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => random.Next(4, 129)).ToArray();
+    }
+}
