@@ -373,7 +373,8 @@ internal sealed class TrainingRun<TBatch>
             return;
         }
 
-        string? checkpoint = _lastCheckpointStep == _state.GlobalStep ? _lastCheckpoint : SaveCheckpoint();
+        // Before the first step there is nothing worth saving; after a resume the checkpoint resumed from is current.
+        string? checkpoint = _lastCheckpointStep == _state.GlobalStep ? _lastCheckpoint : _state.GlobalStep == 0 ? null : SaveCheckpoint();
         throw new TrainingCanceledException(_state.GlobalStep, checkpoint, token);
     }
 
