@@ -382,8 +382,18 @@ public sealed class BertTextTokenizer : TextTokenizer
             });
         }
 
-        return new BertTextTokenizer(vocabulary, ids, wordPiece, options, specialIds, specialTokens);
+        return new BertTextTokenizer(vocabulary, ids, wordPiece, options, specialIds, specialTokens)
+        {
+            Definition = new BertTokenizerDefinition(vocabulary, options.Clone(), addedTokens.ToArray()),
+        };
     }
+
+    /// <summary>What this tokenizer was built from; enough to build it again (see <see cref="TokenizerPersistence"/>).</summary>
+    internal BertTokenizerDefinition Definition { get; private init; } = null!;
+
+    /// <summary>Builds the tokenizer again from a <see cref="Definition"/>.</summary>
+    internal static BertTextTokenizer FromDefinition(BertTokenizerDefinition definition, string sourceName) =>
+        Create(definition.Vocabulary, definition.Options.Clone(), definition.AddedTokens.ToList(), sourceName);
 
     private readonly record struct SpecialTokenIds(int Classification, int Separator, int Padding, int Unknown);
 }

@@ -348,6 +348,16 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             throw new TokenizerFileException(sourceName, $"the vocabulary and merges do not fit together: {e.Message}", e);
         }
 
-        return new RobertaTextTokenizer(vocabulary, bpe, options, beginId, endId, paddingId, unknownId, maskId, specialTokens);
+        return new RobertaTextTokenizer(vocabulary, bpe, options, beginId, endId, paddingId, unknownId, maskId, specialTokens)
+        {
+            Definition = new RobertaTokenizerDefinition(new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges.ToArray(), options.Clone(), addedTokens.ToArray()),
+        };
     }
+
+    /// <summary>What this tokenizer was built from; enough to build it again (see <see cref="TokenizerPersistence"/>).</summary>
+    internal RobertaTokenizerDefinition Definition { get; private init; } = null!;
+
+    /// <summary>Builds the tokenizer again from a <see cref="Definition"/>.</summary>
+    internal static RobertaTextTokenizer FromDefinition(RobertaTokenizerDefinition definition, string sourceName) =>
+        Create(new Dictionary<string, int>(definition.Vocabulary, StringComparer.Ordinal), definition.Merges.ToList(), definition.Options.Clone(), definition.AddedTokens.ToList(), sourceName);
 }
