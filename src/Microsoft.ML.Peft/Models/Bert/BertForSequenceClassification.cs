@@ -44,16 +44,16 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     public WeightLoadResult? LoadResult { get; private set; }
 
     /// <summary>
-    /// Loads a Hugging Face model folder: <c>config.json</c> (adjusted by <paramref name="configure"/>, for example to
+    /// Loads a Hugging Face model folder, or a single <c>.safetensors</c> file with <c>config.json</c> beside it: the config (adjusted by <paramref name="configure"/>, for example to
     /// set <see cref="BertConfig.NumLabels"/> for a new task) and the weights <see cref="CheckpointFiles.Open"/> finds there.
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
     /// <exception cref="WeightLoadException">The checkpoint lacks encoder weights or a shape differs.</exception>
-    public static BertForSequenceClassification FromPretrained(string modelDirectory, Action<BertConfig>? configure = null)
+    public static BertForSequenceClassification FromPretrained(string path, Action<BertConfig>? configure = null)
     {
-        BertConfig config = BertConfig.FromFile(PretrainedFolder.ConfigPath(modelDirectory));
+        BertConfig config = BertConfig.FromFile(PretrainedFolder.ConfigPath(path));
         configure?.Invoke(config);
-        using ITensorSource weights = CheckpointFiles.Open(modelDirectory);
+        using ITensorSource weights = CheckpointFiles.Open(path);
         return FromPretrained(config, weights);
     }
 

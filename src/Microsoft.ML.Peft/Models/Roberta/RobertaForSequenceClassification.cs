@@ -40,16 +40,16 @@ public sealed class RobertaForSequenceClassification : nn.Module, ISequenceClass
     public WeightLoadResult? LoadResult { get; private set; }
 
     /// <summary>
-    /// Loads a Hugging Face model folder: <c>config.json</c> (adjusted by <paramref name="configure"/>, for example to
+    /// Loads a Hugging Face model folder, or a single <c>.safetensors</c> file with <c>config.json</c> beside it: the config (adjusted by <paramref name="configure"/>, for example to
     /// set <see cref="Bert.BertConfig.NumLabels"/> for a new task) and the weights <see cref="CheckpointFiles.Open"/> finds there.
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
     /// <exception cref="WeightLoadException">The checkpoint lacks encoder weights or a shape differs.</exception>
-    public static RobertaForSequenceClassification FromPretrained(string modelDirectory, Action<RobertaConfig>? configure = null)
+    public static RobertaForSequenceClassification FromPretrained(string path, Action<RobertaConfig>? configure = null)
     {
-        RobertaConfig config = RobertaConfig.FromFile(PretrainedFolder.ConfigPath(modelDirectory));
+        RobertaConfig config = RobertaConfig.FromFile(PretrainedFolder.ConfigPath(path));
         configure?.Invoke(config);
-        using ITensorSource weights = CheckpointFiles.Open(modelDirectory);
+        using ITensorSource weights = CheckpointFiles.Open(path);
         return FromPretrained(config, weights);
     }
 

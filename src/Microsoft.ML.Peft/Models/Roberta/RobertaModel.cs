@@ -64,16 +64,16 @@ public sealed class RobertaModel : nn.Module
     }
 
     /// <summary>
-    /// Loads a Hugging Face model folder: <c>config.json</c> and the weights <see cref="CheckpointFiles.Open"/> finds there
+    /// Loads a Hugging Face model folder, or a single <c>.safetensors</c> file with <c>config.json</c> beside it: the config and the weights <see cref="CheckpointFiles.Open"/> finds there
     /// (a checkpoint of a model with a head, such as <c>RobertaForMaskedLM</c>, loads too; its head keys are reported as
     /// unexpected).
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
     /// <exception cref="WeightLoadException">The checkpoint lacks encoder weights or a shape differs.</exception>
-    public static RobertaModel FromPretrained(string modelDirectory, bool addPoolingLayer = true)
+    public static RobertaModel FromPretrained(string path, bool addPoolingLayer = true)
     {
-        RobertaConfig config = RobertaConfig.FromFile(PretrainedFolder.ConfigPath(modelDirectory));
-        using ITensorSource weights = CheckpointFiles.Open(modelDirectory);
+        RobertaConfig config = RobertaConfig.FromFile(PretrainedFolder.ConfigPath(path));
+        using ITensorSource weights = CheckpointFiles.Open(path);
         return FromPretrained(config, weights, addPoolingLayer);
     }
 

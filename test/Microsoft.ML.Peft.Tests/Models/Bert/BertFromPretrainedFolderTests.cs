@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Tests.Models.Bert;
 
 /// <summary>
-/// <c>FromPretrained(folder)</c> on Hugging Face-layout folders written here (config.json + model.safetensors).
-/// Compiled only with PEFT_SAFETENSORS_AVAILABLE, until the safetensors writer is merged.
+/// <c>FromPretrained(folder)</c> on Hugging Face-layout folders written here (config.json + model.safetensors), and
+/// <c>FromPretrained(file)</c> on a single safetensors file with config.json beside it.
 /// </summary>
 public sealed class BertFromPretrainedFolderTests : IDisposable
 {
@@ -35,6 +35,32 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         Tensor expected = original.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
         Tensor actual = loaded.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
         Assert.True(Identical(expected, actual));
+    }
+
+    [Fact]
+    public void SingleSafetensorsFileWithConfigBesideItLoads()
+    {
+        BertConfig config = TinyBert(numLabels: 2);
+        using var original = new BertForSequenceClassification(config);
+        Randomize(original, seed: 53);
+        File.WriteAllText(Path.Combine(_folder, "config.json"), config.ToJson());
+        string weights = Path.Combine(_folder, "fine-tuned.safetensors");
+        SafeTensors.Save(weights, StateDict(original));
+
+        using var loaded = BertForSequenceClassification.FromPretrained(weights);
+
+        Batch batch = PaddedBatch(padId: 0);
+        using var scope = NewDisposeScope();
+        original.eval();
+        loaded.eval();
+        Assert.True(Identical(
+            original.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor()),
+            loaded.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor())));
+
+        File.Delete(Path.Combine(_folder, "config.json"));
+        var error = Assert.Throws<FileNotFoundException>(() => BertForSequenceClassification.FromPretrained(weights));
+        Assert.Contains("fine-tuned.safetensors", error.Message);
+        Assert.Contains("config.json", error.Message);
     }
 
     [Fact]

@@ -7,7 +7,6 @@ namespace Microsoft.ML.Peft.Tests.Models.Roberta;
 
 /// <summary>
 /// <c>FromPretrained(folder)</c> for RoBERTa on folders written here (config.json + model.safetensors).
-/// Compiled only with PEFT_SAFETENSORS_AVAILABLE, until the safetensors writer is merged.
 /// </summary>
 public sealed class RobertaFromPretrainedFolderTests : IDisposable
 {
