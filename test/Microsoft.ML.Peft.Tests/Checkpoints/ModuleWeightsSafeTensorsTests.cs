@@ -1,4 +1,5 @@
 using Microsoft.ML.Peft.Checkpoints;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 

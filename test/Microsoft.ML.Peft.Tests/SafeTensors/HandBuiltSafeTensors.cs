@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 
 namespace Microsoft.ML.Peft.Tests.Checkpoints;
 

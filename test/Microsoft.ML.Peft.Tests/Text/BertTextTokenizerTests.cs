@@ -1,3 +1,4 @@
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text;
 
 namespace Microsoft.ML.Peft.Tests.Text;

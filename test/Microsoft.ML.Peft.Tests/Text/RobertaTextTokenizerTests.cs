@@ -1,4 +1,5 @@
 using System.Text;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text;
 
 namespace Microsoft.ML.Peft.Tests.Text;
