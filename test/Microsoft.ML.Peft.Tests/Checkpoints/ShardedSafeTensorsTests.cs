@@ -1,5 +1,4 @@
 using Microsoft.ML.Peft.Checkpoints;
-using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.ML.Peft.Checkpoints;
-using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 

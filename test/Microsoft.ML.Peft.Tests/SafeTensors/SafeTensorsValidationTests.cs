@@ -1,6 +1,5 @@
 using System.Text;
 using Microsoft.ML.Peft.Checkpoints;
-using Microsoft.ML.Peft.Tests.Infrastructure;
 
 namespace Microsoft.ML.Peft.Tests.Checkpoints;
 

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.ML.Peft.Checkpoints;
-using Microsoft.ML.Peft.Tests.Infrastructure;
 using TorchSharp;
 using static TorchSharp.torch;
 

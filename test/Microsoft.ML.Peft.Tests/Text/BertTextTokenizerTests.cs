@@ -1,4 +1,3 @@
-using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text;
 
 namespace Microsoft.ML.Peft.Tests.Text;

@@ -1,5 +1,4 @@
 using System.Text;
-using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text;
 
 namespace Microsoft.ML.Peft.Tests.Text;
