@@ -21,7 +21,7 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         BertConfig config = TinyBert(numLabels: 3);
         using var original = new BertForSequenceClassification(config);
         Randomize(original, seed: 51);
-        WriteFolder(config.ToJson(), StateDict(original));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(original));
 
         using var loaded = BertForSequenceClassification.FromPretrained(_folder);
 
@@ -71,7 +71,7 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         Randomize(encoder, seed: 52);
         using var scope = NewDisposeScope();
         Dictionary<string, Tensor> stored = StateDict(encoder).ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float16));
-        WriteFolder(config.ToJson(), stored);
+        WritePretrainedFolder(_folder, config.ToJson(), stored);
 
         using var loaded = BertForSequenceClassification.FromPretrained(_folder, c => c.NumLabels = 5);
 
@@ -91,17 +91,11 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         BertConfig config = TinyBert();
         using var classifier = new BertForSequenceClassification(config);
         Randomize(classifier, seed: 53);
-        WriteFolder(config.ToJson(), StateDict(classifier));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(classifier));
 
         using var encoder = BertModel.FromPretrained(_folder);
 
         Assert.Empty(encoder.LoadResult!.MissingKeys);
         Assert.Equal(["classifier.bias", "classifier.weight"], encoder.LoadResult.UnexpectedKeys);
-    }
-
-    private void WriteFolder(string configJson, IReadOnlyDictionary<string, Tensor> weights)
-    {
-        File.WriteAllText(Path.Combine(_folder, "config.json"), configJson);
-        SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), weights);
     }
 }
