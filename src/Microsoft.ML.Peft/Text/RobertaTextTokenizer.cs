@@ -294,6 +294,12 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             vocabulary[id] = token;
         }
 
+        // Added tokens may have ids beyond vocab.json; they map back to their text too (as BERT's do).
+        foreach (SpecialToken added in addedTokens)
+        {
+            vocabulary[added.Id] ??= added.Content;
+        }
+
         BpeTokenizer bpe;
         try
         {
