@@ -1,0 +1,29 @@
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Tests.PeftModels.Support;
+
+/// <summary>Element-wise comparisons with the largest difference in the failure message.</summary>
+internal static class TensorAssert
+{
+    public static void Close(Tensor expected, Tensor actual, double tolerance = 1e-5)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var difference = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max();
+        double max = difference.item<double>();
+        Assert.True(max <= tolerance, $"Tensors differ by up to {max:G4} (tolerance {tolerance:G4}).");
+    }
+
+    public static void NotClose(Tensor expected, Tensor actual, double atLeast = 1e-3)
+    {
+        Assert.Equal(expected.shape, actual.shape);
+        using var difference = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max();
+        double max = difference.item<double>();
+        Assert.True(max >= atLeast, $"Tensors should differ (by at least {atLeast:G4}) but differ by only {max:G4}.");
+    }
+
+    public static double MaxAbs(Tensor tensor)
+    {
+        using var max = tensor.abs().max();
+        return max.to(ScalarType.Float64).item<double>();
+    }
+}
