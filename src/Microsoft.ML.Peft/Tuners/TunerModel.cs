@@ -142,34 +142,34 @@ public abstract class TunerModel : nn.Module
             throw new ArgumentException(NoMatchMessage(targets, modules.Select(m => m.name)), nameof(config));
         }
 
-        // Check and create everything before changing the model, so a failure leaves it as it was.
+        // Check and create everything before changing the model, so a failure leaves it as it was: first whether this
+        // method supports each module, then whether the forward path can reach an adapter there.
         var existing = new List<(string Key, TunerLayer Layer)>();
-        var planned = new List<(ModuleReplacer.Plan Plan, string Key)>();
-        foreach (var (key, module) in matches)
-        {
-            if (module is TunerLayer layer)
-            {
-                existing.Add(IsOwnLayer(layer)
-                    ? (key, layer)
-                    : throw new ArgumentException($"Module '{key}' already carries a {layer.GetType().Name}; adapters of different methods cannot be stacked."));
-            }
-            else
-            {
-                planned.Add((ModuleReplacer.PlanFor(Model, key), key));
-            }
-        }
-
-        var created = new List<(ModuleReplacer.Plan Plan, TunerLayer Layer)>();
+        var created = new List<(ModuleReplacer.Plan? Plan, TunerLayer Layer, string Key)>();
         try
         {
-            foreach (var (plan, key) in planned)
+            foreach (var (key, module) in matches)
             {
-                created.Add((plan, CreateLayer(key, plan.Target, resolved, adapterName, initialize)));
+                if (module is TunerLayer layer)
+                {
+                    existing.Add(IsOwnLayer(layer)
+                        ? (key, layer)
+                        : throw new ArgumentException($"Module '{key}' already carries a {layer.GetType().Name}; adapters of different methods cannot be stacked."));
+                }
+                else
+                {
+                    created.Add((null, CreateLayer(key, module, resolved, adapterName, initialize), key));
+                }
+            }
+
+            for (int i = 0; i < created.Count; i++)
+            {
+                created[i] = created[i] with { Plan = ModuleReplacer.PlanFor(Model, created[i].Key) };
             }
         }
         catch
         {
-            foreach (var (_, layer) in created)
+            foreach (var (_, layer, _) in created)
             {
                 layer.ReleaseBaseLayer();
                 layer.Dispose();
@@ -183,10 +183,10 @@ public abstract class TunerModel : nn.Module
             AddToLayer(layer, key, resolved, adapterName, initialize);
         }
 
-        foreach (var (plan, layer) in created)
+        foreach (var (plan, layer, key) in created)
         {
             layer.SetAdapter(ActiveAdapter ?? adapterName);
-            _layers.Add(new InjectedLayer(plan.Key, layer, plan.Apply(layer)));
+            _layers.Add(new InjectedLayer(key, layer, plan!.Apply(layer)));
         }
 
         AddModulesToSave(adapterName, resolved, modules.Select(m => m.name).Where(n => !IsInsideLayer(n)).ToList());

@@ -5,12 +5,16 @@ namespace Microsoft.ML.Peft.Tests.PeftModels.Support;
 /// <summary>Element-wise comparisons with the largest difference in the failure message.</summary>
 internal static class TensorAssert
 {
-    public static void Close(Tensor expected, Tensor actual, double tolerance = 1e-5)
+    /// <summary>|expected − actual| ≤ tolerance + relative·|expected| everywhere.</summary>
+    public static void Close(Tensor expected, Tensor actual, double tolerance = 1e-5, double relative = 0)
     {
         Assert.Equal(expected.shape, actual.shape);
-        using var difference = (expected.to(ScalarType.Float64) - actual.to(ScalarType.Float64)).abs().max();
-        double max = difference.item<double>();
-        Assert.True(max <= tolerance, $"Tensors differ by up to {max:G4} (tolerance {tolerance:G4}).");
+        using var scope = NewDisposeScope();
+        Tensor e = expected.detach().to(ScalarType.Float64);
+        Tensor difference = (e - actual.detach().to(ScalarType.Float64)).abs();
+        double excess = (difference - e.abs() * relative).max().item<double>();
+        double max = difference.max().item<double>();
+        Assert.True(excess <= tolerance, $"Tensors differ by up to {max:G4} (tolerance {tolerance:G4} + {relative:G4}·|expected|).");
     }
 
     public static void NotClose(Tensor expected, Tensor actual, double atLeast = 1e-3)
