@@ -43,21 +43,21 @@ internal static class AdapterDirectory
     }
 
     /// <summary>
-    /// The folder holding <paramref name="adapterName"/>'s files: <paramref name="directory"/> itself, or its subfolder
-    /// named after the adapter (where <c>save_pretrained</c> puts non-default adapters).
+    /// The folder holding <paramref name="adapterName"/>'s files: the subfolder named after the adapter (where
+    /// <c>save_pretrained</c> puts non-default adapters) if it holds one, else <paramref name="directory"/> itself.
     /// </summary>
     /// <exception cref="FileNotFoundException">Neither has an <c>adapter_config.json</c>.</exception>
     public static string Resolve(string directory, string adapterName)
     {
+        string subfolder = Path.Combine(directory, adapterName);
+        if (adapterName != DefaultAdapterName && File.Exists(Path.Combine(subfolder, ConfigFileName)))
+        {
+            return subfolder;
+        }
+
         if (File.Exists(Path.Combine(directory, ConfigFileName)))
         {
             return directory;
-        }
-
-        string subfolder = Path.Combine(directory, adapterName);
-        if (File.Exists(Path.Combine(subfolder, ConfigFileName)))
-        {
-            return subfolder;
         }
 
         throw new FileNotFoundException(

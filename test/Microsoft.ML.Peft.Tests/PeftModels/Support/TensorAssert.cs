@@ -17,6 +17,10 @@ internal static class TensorAssert
         Assert.True(excess <= tolerance, $"Tensors differ by up to {max:G4} (tolerance {tolerance:G4} + {relative:G4}·|expected|).");
     }
 
+    /// <summary>|expected − actual| ≤ relative · max|expected| everywhere: float32 error of a computation at that scale.</summary>
+    public static void CloseAtScale(Tensor expected, Tensor actual, double relative = 1e-5) =>
+        Close(expected, actual, relative * Math.Max(1, MaxAbs(expected)));
+
     public static void NotClose(Tensor expected, Tensor actual, double atLeast = 1e-3)
     {
         Assert.Equal(expected.shape, actual.shape);
