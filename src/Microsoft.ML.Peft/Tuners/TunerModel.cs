@@ -26,7 +26,7 @@ public abstract class TunerModel : nn.Module
     private readonly List<string> _adapterOrder = [];
     private readonly List<InjectedLayer> _layers = [];
     private readonly List<ModuleToSave> _modulesToSave = [];
-    private readonly Dictionary<Parameter, bool> _originalRequiresGrad = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, bool> _originalRequiresGrad = new(StringComparer.Ordinal);
 
     /// <summary>Registers <paramref name="model"/> as <c>model</c> and remembers which of its parameters required gradients.</summary>
     protected TunerModel(string name, nn.Module model)
@@ -35,9 +35,10 @@ public abstract class TunerModel : nn.Module
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
         register_module("model", model);
-        foreach (Parameter parameter in model.parameters())
+        // By name: moving the model to another device replaces the parameter objects.
+        foreach (var (parameterName, parameter) in model.named_parameters())
         {
-            _originalRequiresGrad[parameter] = parameter.requires_grad;
+            _originalRequiresGrad[parameterName] = parameter.requires_grad;
         }
     }
 
@@ -362,9 +363,12 @@ public abstract class TunerModel : nn.Module
         }
 
         _modulesToSave.Clear();
-        foreach (var (parameter, requiresGrad) in _originalRequiresGrad)
+        foreach (var (name, parameter) in Model.named_parameters())
         {
-            parameter.requires_grad = requiresGrad;
+            if (_originalRequiresGrad.TryGetValue(name, out bool requiresGrad))
+            {
+                parameter.requires_grad = requiresGrad;
+            }
         }
 
         nn.Module result = Model;

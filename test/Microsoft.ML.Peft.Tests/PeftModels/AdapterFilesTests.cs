@@ -390,6 +390,22 @@ public sealed class AdapterFilesTests : IDisposable
         TensorAssert.Close(expected, actual, 1e-6);
     }
 
+    [Fact]
+    public void LoraOnlyBiasTrainsAndSavesTheBiasesOfTheAdaptedLayers()
+    {
+        var (peft, _) = Trained(new LoraConfig { TargetModules = ["query"], Bias = LoraBias.LoraOnly, ModulesToSave = [] });
+        using (peft)
+        {
+            string[] expected =
+            [
+                "base_model.model.bert.encoder.layer.0.attention.self.query.base_layer.bias",
+                "base_model.model.bert.encoder.layer.1.attention.self.query.base_layer.bias",
+            ];
+            Assert.Equal(expected, peft.GetAdapterStateDict().Keys.Where(k => k.EndsWith("bias", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+            Assert.Equal(expected, peft.named_parameters().Where(p => p.parameter.requires_grad && p.name.EndsWith("bias", StringComparison.Ordinal)).Select(p => p.name).Order(StringComparer.Ordinal));
+        }
+    }
+
     private void EditConfig(Action<JsonObject> edit)
     {
         string path = Path.Combine(_directory, "adapter_config.json");

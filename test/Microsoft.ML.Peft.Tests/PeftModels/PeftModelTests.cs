@@ -1,4 +1,5 @@
 using Microsoft.ML.Peft.Tests.PeftModels.Support;
+using Microsoft.ML.Peft.Tuners;
 using Microsoft.ML.Peft.Tuners.Lora;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -191,13 +192,15 @@ public sealed class PeftModelTests
         TensorAssert.Close(expected, layer.GetDeltaWeight("mix"), 1e-6);
         Assert.All(layer.AdapterParameters("mix"), p => Assert.False(p.requires_grad));
 
-        // The combined adapter computes what merging both weighted updates would.
-        peft.SetAdapter("mix");
-        using Tensor ids = TinyBert.Ids();
-        using Tensor mixed = model.forward(ids);
+        // Merging the combined adapter adds exactly the weighted sum to the base weight.
         var combined = (LoraConfig)peft.PeftConfigs["mix"];
         Assert.Equal(5, combined.R);
         Assert.Equal(["query", "value"], combined.TargetModules!.Names);
+        peft.SetAdapter("mix");
+        var weight = ((Linear)layer.BaseLayer).weight!;
+        using Tensor original = weight.detach().clone();
+        peft.Merge();
+        TensorAssert.Close(original + expected, weight, 1e-6);
     }
 
     [Fact]
@@ -248,20 +251,27 @@ public sealed class PeftModelTests
         TensorAssert.CloseAtScale(adapted, merged);
     }
 
-    [Fact]
-    public void UnloadRestoresTheBaseModelAndItsFields()
+    [Theory]
+    [InlineData(ChildStyle.SwappableFields)]
+    [InlineData(ChildStyle.HookedCalls)]
+    public void UnloadRestoresTheBaseModelAndOutlivesThePeftModel(ChildStyle style)
     {
         torch.manual_seed(60);
-        var model = new TinyBert();
-        var attention = (SwappableSelfAttention)model.bert.encoder.layer[0].attention.self;
-        var query = attention.query;
+        var model = new TinyBert(style: style);
+        nn.Module attention = model.bert.encoder.layer[0].attention.self;
+        nn.Module QueryField() => (nn.Module)attention.GetType().GetField("query")!.GetValue(attention)!;
+        nn.Module query = QueryField();
         using Tensor ids = TinyBert.Ids();
         using Tensor baseline = model.forward(ids);
-        using var peft = PeftModel.Create(model, new LoraConfig { TargetModules = ["query"], InitLoraWeights = LoraInitialization.Random });
-        Assert.IsType<LoraLinear>(attention.query);
+        var peft = PeftModel.Create(model, new LoraConfig { TargetModules = ["query"], InitLoraWeights = LoraInitialization.Random });
+        using Tensor adapted = model.forward(ids);
+        TensorAssert.NotClose(baseline, adapted);
 
         TinyBert unloaded = peft.Unload();
-        Assert.Same(query, attention.query);
+        peft.Dispose();
+
+        Assert.Same(query, QueryField());
+        Assert.Same(query, ModuleTree.Get(unloaded, "bert.encoder.layer.0.attention.self.query"));
         using Tensor after = unloaded.forward(ids);
         TensorAssert.Close(baseline, after, 1e-6);
     }

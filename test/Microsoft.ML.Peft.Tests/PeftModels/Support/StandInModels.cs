@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Tests.PeftModels.Support;
 
 /// <summary>How a stand-in attention block holds and invokes query, key and value.</summary>
-internal enum ChildStyle
+public enum ChildStyle
 {
     /// <summary>Fields typed <c>nn.Module&lt;Tensor, Tensor&gt;</c>, invoked with <c>forward</c>: PEFT swaps the fields.</summary>
     SwappableFields,
