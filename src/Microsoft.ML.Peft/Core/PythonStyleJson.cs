@@ -89,31 +89,17 @@ internal static class PythonStyleJson
             return ((long)value).ToString(CultureInfo.InvariantCulture) + ".0";
         }
 
-        if (magnitude >= 1e-4 && magnitude < 1e16)
-        {
-            return value.ToString("R", CultureInfo.InvariantCulture);
-        }
-
-        // Python: 1e-05, 2.5e-07, 1e+16 (at least two exponent digits, explicit sign).
-        string text = value.ToString("E16", CultureInfo.InvariantCulture);
+        // .NET's shortest round-trip form has the same digits as Python's repr; only the exponent is spelled
+        // differently (1E-05 there, 1e-05 here).
         string shortest = value.ToString("R", CultureInfo.InvariantCulture);
-        int e = shortest.IndexOfAny(['E', 'e']);
-        string mantissa;
-        int exponent;
-        if (e >= 0)
+        int e = shortest.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0)
         {
-            mantissa = shortest[..e];
-            exponent = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
-        }
-        else
-        {
-            int textE = text.IndexOf('E', StringComparison.Ordinal);
-            exponent = int.Parse(text[(textE + 1)..], CultureInfo.InvariantCulture);
-            mantissa = (value / Math.Pow(10, exponent)).ToString("R", CultureInfo.InvariantCulture);
+            return shortest;
         }
 
-        string sign = exponent < 0 ? "-" : "+";
-        return $"{mantissa}e{sign}{Math.Abs(exponent):00}";
+        int exponent = int.Parse(shortest[(e + 1)..], CultureInfo.InvariantCulture);
+        return $"{shortest[..e]}e{(exponent < 0 ? "-" : "+")}{Math.Abs(exponent):00}";
     }
 
     /// <summary>Marks a number as a Python float so that integral values keep their <c>.0</c>.</summary>

@@ -124,13 +124,14 @@ internal sealed class ModuleToSave : IDisposable
     private Dictionary<string, Tensor> Snapshot()
     {
         using var noGrad = no_grad();
-        return Module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().cpu().clone(), StringComparer.Ordinal);
+        // The copies live as long as this object, not as long as the caller's dispose scope.
+        return Module.state_dict().ToDictionary(p => p.Key, p => p.Value.detach().cpu().clone().DetachFromDisposeScope(), StringComparer.Ordinal);
     }
 
     private static Dictionary<string, Tensor> Clone(Dictionary<string, Tensor> values)
     {
         using var noGrad = no_grad();
-        return values.ToDictionary(p => p.Key, p => p.Value.clone(), StringComparer.Ordinal);
+        return values.ToDictionary(p => p.Key, p => p.Value.clone().DetachFromDisposeScope(), StringComparer.Ordinal);
     }
 
     private void CopyLiveInto(Dictionary<string, Tensor> values)

@@ -251,6 +251,37 @@ public sealed class PeftModelTests
         TensorAssert.CloseAtScale(adapted, merged);
     }
 
+    [Fact]
+    public void AdaptersCreatedInsideADisposeScopeOutliveIt()
+    {
+        torch.manual_seed(61);
+        var model = new TinyBert();
+        PeftModel<TinyBert> peft;
+        using (NewDisposeScope())
+        {
+            peft = PeftModel.Create(model, new LoraConfig
+            {
+                R = 2, UseDora = true, TargetModules = ["query", "word_embeddings"], InitLoraWeights = LoraInitialization.Random,
+            });
+            peft.AddAdapter("other", new LoraConfig { R = 2, TargetModules = ["value"], InitLoraWeights = LoraInitialization.Random });
+            peft.Merge();
+        }
+
+        using (peft)
+        {
+            using Tensor ids = TinyBert.Ids();
+            using Tensor merged = model.forward(ids);
+            peft.Unmerge();
+            using Tensor unmerged = model.forward(ids);
+            TensorAssert.CloseAtScale(merged, unmerged);
+            peft.SetAdapter("other");
+            peft.SetAdapter("default");
+            using Tensor again = model.forward(ids);
+            TensorAssert.CloseAtScale(unmerged, again);
+            Assert.All(peft.GetAdapterStateDict("other").Values, t => Assert.True(t.numel() > 0));
+        }
+    }
+
     [Theory]
     [InlineData(ChildStyle.SwappableFields)]
     [InlineData(ChildStyle.HookedCalls)]

@@ -17,7 +17,8 @@ internal sealed class DoraMagnitude : torch.nn.Module
     public DoraMagnitude(torch.Tensor magnitude)
         : base(nameof(DoraMagnitude))
     {
-        weight = new Parameter(magnitude, requires_grad: true);
+        // Parameters outlive whatever dispose scope the adapter was created in.
+        weight = new Parameter(magnitude.DetachFromDisposeScope(), requires_grad: true);
         RegisterComponents();
     }
 

@@ -34,8 +34,8 @@ public sealed class LoraEmbedding : LoraLayer
         long[] shape = BaseWeight.shape;
         AddLowRankParameters(
             adapterName,
-            new Parameter(torch.randn(r, shape[0], dtype: dtype, device: device)),
-            new Parameter(torch.randn(shape[1], r, dtype: dtype, device: device)));
+            new Parameter(torch.randn(r, shape[0], dtype: dtype, device: device).DetachFromDisposeScope()),
+            new Parameter(torch.randn(shape[1], r, dtype: dtype, device: device).DetachFromDisposeScope()));
     }
 
     /// <summary>PEFT initializes embedding adapters the other way round: A zero, B standard normal.</summary>

@@ -108,9 +108,8 @@ public abstract class LoraLayer : TunerLayer
         if (config.UseDora)
         {
             using var noGrad = no_grad();
-            using Tensor delta = GetDeltaWeight(adapterName);
-            using Tensor weight = BaseWeight.detach();
-            Tensor magnitude = DoraWeightNorm(weight, delta);
+            using var scope = NewDisposeScope();
+            Tensor magnitude = DoraWeightNorm(BaseWeight.detach(), GetDeltaWeight(adapterName));
             lora_magnitude_vector.Add(adapterName, new DoraMagnitude(magnitude));
         }
 
@@ -219,7 +218,7 @@ public abstract class LoraLayer : TunerLayer
             return;
         }
 
-        Tensor norm = DoraWeightNorm(weight, delta).detach().MoveToOuterDisposeScope();
+        Tensor norm = DoraWeightNorm(weight, delta).detach().DetachFromDisposeScope();
         _mergedWeightNorms[adapterName] = norm;
         Tensor factor = FactorInWeightLayout(Magnitude(adapterName) / norm);
         weight.copy_(factor * (weight + delta));
