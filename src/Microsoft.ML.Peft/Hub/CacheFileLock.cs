@@ -33,7 +33,11 @@ internal sealed class CacheFileLock : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
-    // ERROR_SHARING_VIOLATION (32) or ERROR_LOCK_VIOLATION (33), which .NET also reports for a held flock on Unix;
-    // any other I/O error is real and must not be waited on forever.
-    private static bool IsHeldElsewhere(IOException e) => (e.HResult & 0xFFFF) is 32 or 33;
+    // The lock is held when opening fails with Windows' ERROR_SHARING_VIOLATION (32) or ERROR_LOCK_VIOLATION (33), or
+    // on Unix with flock's EWOULDBLOCK (11 on Linux, 35 on macOS and the BSDs), which .NET reports as the HResult. Any
+    // other I/O error is real and must not be waited on forever.
+    private static bool IsHeldElsewhere(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33
+        : OperatingSystem.IsLinux() ? e.HResult == 11
+        : e.HResult == 35;
 }

@@ -45,6 +45,9 @@ internal sealed class FakeHubServer : IDisposable
     /// <summary>When set, GETs ignore Range and always answer 200 with the whole file.</summary>
     public bool IgnoreRange { get; set; }
 
+    /// <summary>When set, the Hub (not the CDN) answers every request with 503, as during an outage.</summary>
+    public bool ServiceUnavailable { get; set; }
+
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
 
     public int RequestCount => _requests.Count;
@@ -143,6 +146,11 @@ internal sealed class FakeHubServer : IDisposable
 
     private FakeResponse HandleHub(RecordedRequest request)
     {
+        if (ServiceUnavailable)
+        {
+            return FakeResponse.Status(503, "Service Unavailable");
+        }
+
         string path = request.Target.Split('?')[0];
         int resolve = path.IndexOf("/resolve/", StringComparison.Ordinal);
         if (resolve < 0)

@@ -131,5 +131,10 @@ public sealed class HubCacheLayoutTests : IDisposable
         Assert.Equal(files["model.safetensors"].Content.Length, metadata.Size);
         Assert.Equal(commit, metadata.CommitHash);
         Assert.NotEqual(new Uri(_context.Server.Endpoint).Port, metadata.Location.Port);
+        HubFileMetadata small = await client.GetFileMetadataAsync(HubTestContext.RepoId, "vocab.txt");
+        Assert.False(small.IsLfs);
+        Assert.Equal(files["vocab.txt"].GitSha1, small.ETag);
+        Assert.Equal(files["vocab.txt"].Content.Length, small.Size); // Content-Length of the HEAD answer
+        Assert.Equal(client.GetResolveUrl(HubTestContext.RepoId, "vocab.txt"), small.Location);
     }
 }

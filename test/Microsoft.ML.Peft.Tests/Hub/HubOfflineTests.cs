@@ -104,6 +104,18 @@ public sealed class HubOfflineTests : IDisposable
     }
 
     [Fact]
+    public async Task HubOutageFallsBackToTheCacheOrReportsTheStatus()
+    {
+        string online = DownloadOnce();
+        _context.Server.ServiceUnavailable = true;
+
+        Assert.Equal(online, await BaseModelResolver.ResolveAsync(HubTestContext.RepoId, hub: _context.Client(checkForUpdates: true)));
+        var error = await Assert.ThrowsAsync<HubRequestException>(() => BaseModelResolver.ResolveAsync("tiny-org/other", hub: _context.Client()));
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, error.StatusCode);
+        Assert.Contains("HTTP 503", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NameResolutionFailureIsTreatedAsOffline()
     {
         using var handler = new FailingHandler(new HttpRequestException(HttpRequestError.NameResolutionError, "Name or service not known (hub.example:443)"));
