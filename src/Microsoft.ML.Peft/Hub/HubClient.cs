@@ -140,7 +140,17 @@ public sealed class HubClient : IDisposable
         }
         catch (HubException e) when (e is HubOfflineException || e is HubRequestException { IsServerUnavailable: true })
         {
-            return Cache.TryGetCachedFile(repoId, fileName, rev) ?? throw (e is HubOfflineException ? Unreachable(repoId, rev, fileName, e.InnerException ?? e, notCached: true) : e);
+            if (Cache.TryGetCachedFile(repoId, fileName, rev) is { } cached)
+            {
+                return cached;
+            }
+
+            if (e is HubOfflineException)
+            {
+                throw Unreachable(repoId, rev, fileName, e.InnerException ?? e, notCached: true);
+            }
+
+            throw;
         }
     }
 
