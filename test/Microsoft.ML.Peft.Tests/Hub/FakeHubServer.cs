@@ -57,7 +57,7 @@ internal sealed class FakeHubServer : IDisposable
     /// <summary>Requests for <paramref name="oldRepoId"/> answer a relative redirect to <paramref name="newRepoId"/>, as the Hub does after a rename.</summary>
     public void Rename(string oldRepoId, string newRepoId) => _renamed[oldRepoId] = newRepoId;
 
-    /// <summary>The next GET body of <paramref name="fileName"/> stops after <paramref name="afterBytes"/> bytes and the connection is reset.</summary>
+    /// <summary>The next GET body of <paramref name="fileName"/> stops after <paramref name="afterBytes"/> bytes and the connection closes.</summary>
     public void DropConnectionOnce(string fileName, int afterBytes) => _dropsAfterBytes[fileName] = afterBytes;
 
     public void Dispose()
@@ -251,8 +251,9 @@ internal sealed class FakeHubServer : IDisposable
         {
             await stream.WriteAsync(response.Body.AsMemory(0, dropAfter));
             await stream.FlushAsync();
-            client.Client.LingerState = new LingerOption(true, 0); // reset, not a clean close
-            client.Client.Close();
+            // Closing before the announced Content-Length: the client sees the connection drop mid-body. A FIN (not a
+            // reset) keeps the bytes already sent from being discarded, so how much arrived does not depend on timing.
+            client.Client.Shutdown(SocketShutdown.Send);
             return;
         }
 
