@@ -13,6 +13,8 @@ namespace Microsoft.ML.Peft.Tuners;
 /// <list type="bullet">
 /// <item>items of <see cref="Sequential"/> and of a <c>ModuleList&lt;T&gt;</c> that can hold the layer are swapped;</item>
 /// <item>fields that can hold the layer (typed <c>nn.Module&lt;Tensor, Tensor&gt;</c> or looser) are set to it;</item>
+/// <item>a parent marked <see cref="ResolvesChildrenByNameAttribute"/> (no fields; children looked up by name at each
+/// forward) only needs its registry entry replaced;</item>
 /// <item>otherwise (a field of a sealed type such as <c>Linear</c>) the base layer stays in the field and forward hooks on
 /// it apply the adapter, which works only if the parent invokes it with <c>call</c>; the parent must declare that
 /// with <see cref="InvokesChildrenWithCallAttribute"/>, else this fails with a message naming the field.</item>
@@ -55,6 +57,11 @@ internal static class ModuleReplacer
         }
 
         var fields = FieldsReferencing(parent, target);
+        if (fields.Count == 0 && parent.GetType().IsDefined(typeof(ResolvesChildrenByNameAttribute), inherit: true))
+        {
+            return new Plan(key, parent, childName, target, Route.Registry, -1, [], null);
+        }
+
         if (fields.Count > 0 && fields.All(f => f.FieldType.IsAssignableFrom(typeof(TunerLayer))))
         {
             return new Plan(key, parent, childName, target, Route.Fields, -1, fields, null);
@@ -106,6 +113,7 @@ internal static class ModuleReplacer
         SequentialItem,
         ModuleListItem,
         Fields,
+        Registry,
         Hooks,
     }
 
@@ -181,6 +189,9 @@ internal static class ModuleReplacer
                         field.SetValue(_parent, module);
                     }
 
+                    TorchSharpInternals.ReplaceRegisteredChild(_parent, _childName, module);
+                    break;
+                case Route.Registry:
                     TorchSharpInternals.ReplaceRegisteredChild(_parent, _childName, module);
                     break;
                 case Route.Hooks:

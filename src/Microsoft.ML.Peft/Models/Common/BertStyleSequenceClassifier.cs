@@ -10,6 +10,7 @@ namespace Microsoft.ML.Peft.Models.Common;
 /// <see cref="ClassifierName"/>, the loading of Hugging Face checkpoints, and the forward pass up to the head.
 /// </summary>
 /// <typeparam name="TConfig">The configuration type of the model.</typeparam>
+[ResolvesChildrenByName]
 public abstract class BertStyleSequenceClassifier<TConfig> : nn.Module, ISequenceClassificationModel
     where TConfig : BertConfig
 {
