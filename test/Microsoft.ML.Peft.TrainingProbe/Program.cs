@@ -3,7 +3,8 @@
 //       trains a tiny BERT (embeddings frozen, dropout on) with checkpoints every 5 steps; prints each log line;
 //       writes the final trainable weights to <weightsOut> and then a JSON line {"steps":..,"resumedFrom":..}.
 //   rss <steps> [--no-scopes] [--gc-every N]
-//       trains a tiny BERT for <steps> steps (batch 4, up to 16 tokens) and prints {"rss":[VmRSS kB after each step]}.
+//       trains a tiny BERT for <steps> steps (batch 4, up to 16 tokens) and prints {"rss":[VmRSS kB after each step]};
+//       with PROBE_STATS=1 it also writes GC counts, managed heap size and live tensors every 200 steps to stderr.
 using System.Text.Json;
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Bert;
@@ -90,7 +91,7 @@ static int Rss(int steps, bool useScopes, int gcEvery)
             rss.Add(ResidentKilobytes());
             if (Environment.GetEnvironmentVariable("PROBE_STATS") == "1" && p.Step % 200 == 0)
             {
-                Console.Error.WriteLine($"step {p.Step}: gc0={GC.CollectionCount(0)} gc2={GC.CollectionCount(2)} managed={GC.GetTotalMemory(false) / 1024}kB rss={rss[^1]}kB finalizable-pending? {TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
+                Console.Error.WriteLine($"step {p.Step}: gc0={GC.CollectionCount(0)} gc2={GC.CollectionCount(2)} managed={GC.GetTotalMemory(false) / 1024}kB rss={rss[^1]}kB live tensors={TorchSharp.DisposeScopeManager.Statistics.ThreadTotalLiveCount}");
             }
         }),
     };

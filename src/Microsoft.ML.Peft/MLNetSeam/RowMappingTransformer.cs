@@ -43,7 +43,9 @@ internal sealed class RowMappingTransformer : RowToRowTransformerBase
         protected override Delegate MakeGetter(DataViewRow input, int iinfo, Func<int, bool> activeOutput, out Action disposer)
         {
             Delegate getter = _owner._mapping.MakeGetter(input, iinfo, out Action? mappingDisposer);
-            disposer = mappingDisposer ?? (() => { });
+            // Null when there is nothing to dispose: ML.NET then skips the disposer list, which holds nulls for
+            // inactive outputs (a non-null no-op here would make it walk that list and fail on the nulls).
+            disposer = mappingDisposer!;
             return getter;
         }
 

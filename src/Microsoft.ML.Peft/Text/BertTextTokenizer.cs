@@ -17,34 +17,32 @@ public sealed class BertTextTokenizer : TextTokenizer
 {
     private readonly WordPieceTokenizer _wordPiece;
     private readonly BertBasicTokenizer _basic;
-    private readonly string?[] _vocabulary;
     private readonly BertTokenizerOptions _options;
 
     private BertTextTokenizer(
         string?[] vocabulary,
-        Dictionary<string, int> ids,
         WordPieceTokenizer wordPiece,
         BertTokenizerOptions options,
         SpecialTokenIds specialIds,
-        IEnumerable<SpecialToken> specialTokens)
+        IReadOnlyCollection<SpecialToken> specialTokens)
         : base(
-            vocabularySize: Math.Max(vocabulary.Length, specialTokens.Select(t => t.Id + 1).DefaultIfEmpty(0).Max()),
+            vocabulary,
             paddingTokenId: specialIds.Padding,
             maxLength: options.MaxLength,
             startIds: [specialIds.Classification],
             betweenIds: [specialIds.Separator],
             endIds: [specialIds.Separator],
             usesTokenTypeIds: true,
-            specialTokens: options.SplitSpecialTokens ? specialTokens : [])
+            specialTokens,
+            options.SplitSpecialTokens)
     {
-        _vocabulary = vocabulary;
         _wordPiece = wordPiece;
         _options = options;
         _basic = new BertBasicTokenizer(options.CleanText, options.HandleChineseCharacters, options.EffectiveStripAccents, options.LowerCase);
         ClassificationTokenId = specialIds.Classification;
         SeparatorTokenId = specialIds.Separator;
         UnknownTokenId = specialIds.Unknown;
-        MaskTokenId = ids.TryGetValue(options.MaskToken, out int mask) ? mask : null;
+        MaskTokenId = specialIds.Mask;
     }
 
     /// <summary>The id of <c>[CLS]</c> (101 in bert-base-uncased).</summary>
@@ -109,36 +107,8 @@ public sealed class BertTextTokenizer : TextTokenizer
     /// (<c>do_lower_case</c>, <c>strip_accents</c>, <c>tokenize_chinese_chars</c>, <c>model_max_length</c>, special
     /// tokens) and special_tokens_map.json, as the Hugging Face fast tokenizer does.
     /// </summary>
-    public static BertTextTokenizer FromPretrained(string folder)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
-        }
-
-        HuggingFaceTokenizerConfig config = HuggingFaceTokenizerConfig.Read(folder);
-        string tokenizerJson = Path.Combine(folder, "tokenizer.json");
-        if (File.Exists(tokenizerJson))
-        {
-            return ParseTokenizerJson(tokenizerJson, config);
-        }
-
-        string vocabTxt = Path.Combine(folder, "vocab.txt");
-        if (!File.Exists(vocabTxt))
-        {
-            throw new FileNotFoundException(
-                $"Tokenizer folder '{folder}' has neither tokenizer.json nor vocab.txt; a BERT tokenizer needs one of them.", vocabTxt);
-        }
-
-        var options = new BertTokenizerOptions();
-        Apply(config, options);
-        return FromVocabFile(vocabTxt, options);
-    }
-
-    /// <inheritdoc />
-    public override string? MapIdToToken(int id) =>
-        id >= 0 && id < _vocabulary.Length ? _vocabulary[id] : SpecialTokens.FirstOrDefault(t => t.Value == id).Key;
+    public static BertTextTokenizer FromPretrained(string folder) =>
+        HuggingFaceTokenizerConfig.LoadFolder(folder, ParseTokenizerJson, config => FromVocabFolder(folder, config));
 
     /// <inheritdoc />
     private protected override void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids)
@@ -153,22 +123,27 @@ public sealed class BertTextTokenizer : TextTokenizer
         }
     }
 
-    private static BertTextTokenizer ParseTokenizerJson(string path, HuggingFaceTokenizerConfig? config)
+    /// <summary>A folder without tokenizer.json: its vocab.txt.</summary>
+    private static BertTextTokenizer FromVocabFolder(string folder, HuggingFaceTokenizerConfig config)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using JsonDocument document = HuggingFaceJson.Parse(path);
-        JsonElement root = document.RootElement;
-        JsonElement model = HuggingFaceJson.Property(root, "model")
-            ?? throw new TokenizerFileException(path, "has no \"model\" section.");
-        string? type = HuggingFaceJson.String(model, "type", path);
-        if (type is not null && type != "WordPiece")
+        string vocabTxt = Path.Combine(folder, "vocab.txt");
+        if (!File.Exists(vocabTxt))
         {
-            throw new TokenizerFileException(path, $"model.type is '{type}'; a BERT tokenizer needs a WordPiece model.");
+            throw new FileNotFoundException(
+                $"Tokenizer folder '{folder}' has neither tokenizer.json nor vocab.txt; a BERT tokenizer needs one of them.", vocabTxt);
         }
 
-        JsonElement vocabElement = HuggingFaceJson.Property(model, "vocab")
-            ?? throw new TokenizerFileException(path, "has no model.vocab.");
-        Dictionary<string, int> vocab = HuggingFaceJson.Vocabulary(vocabElement, path, "model.vocab");
+        var options = new BertTokenizerOptions();
+        Apply(config, options);
+        return FromVocabFile(vocabTxt, options);
+    }
+
+    private static BertTextTokenizer ParseTokenizerJson(string path, HuggingFaceTokenizerConfig? config)
+    {
+        using JsonDocument document = HuggingFaceJson.Parse(path);
+        JsonElement root = document.RootElement;
+        JsonElement model = HuggingFaceJson.TokenizerModel(root, path, "WordPiece", "a BERT tokenizer");
+        Dictionary<string, int> vocab = HuggingFaceJson.ModelVocabulary(model, path);
 
         var options = new BertTokenizerOptions();
         options.UnknownToken = HuggingFaceJson.String(model, "unk_token", path) ?? options.UnknownToken;
@@ -176,10 +151,7 @@ public sealed class BertTextTokenizer : TextTokenizer
         options.MaxInputCharsPerWord = HuggingFaceJson.Int32(model, "max_input_chars_per_word", path) ?? options.MaxInputCharsPerWord;
         ReadNormalizer(HuggingFaceJson.Property(root, "normalizer"), path, options);
         ReadPostProcessorTokens(HuggingFaceJson.Property(root, "post_processor"), path, options);
-        if (HuggingFaceJson.Property(root, "truncation") is { } truncation)
-        {
-            options.MaxLength = HuggingFaceJson.Int32(truncation, "max_length", path) ?? options.MaxLength;
-        }
+        options.MaxLength = HuggingFaceJson.TruncationMaxLength(root, path) ?? options.MaxLength;
 
         if (HuggingFaceJson.Property(root, "padding") is { } padding)
         {
@@ -331,35 +303,27 @@ public sealed class BertTextTokenizer : TextTokenizer
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must hold at least [CLS] and [SEP].");
         }
 
-        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var vocabularyIds = new List<KeyValuePair<string, int>>(vocabulary.Length);
         for (int id = 0; id < vocabulary.Length; id++)
         {
             if (vocabulary[id] is { } token)
             {
-                ids[token] = id;
+                vocabularyIds.Add(new(token, id));
             }
         }
 
-        foreach (SpecialToken added in addedTokens)
-        {
-            ids.TryAdd(added.Content, added.Id);
-        }
-
-        int Require(string token, string role) =>
-            ids.TryGetValue(token, out int id)
-                ? id
-                : throw new TokenizerFileException(sourceName, $"the vocabulary has no {role} token '{token}'.");
-
+        var ids = new TokenIds(vocabularyIds, addedTokens, sourceName);
         var specialIds = new SpecialTokenIds(
-            Classification: Require(options.ClassificationToken, "classification"),
-            Separator: Require(options.SeparatorToken, "separator"),
-            Padding: Require(options.PaddingToken, "padding"),
-            Unknown: Require(options.UnknownToken, "unknown"));
+            Classification: ids.Require(options.ClassificationToken, "classification"),
+            Separator: ids.Require(options.SeparatorToken, "separator"),
+            Padding: ids.Require(options.PaddingToken, "padding"),
+            Unknown: ids.Require(options.UnknownToken, "unknown"),
+            Mask: ids.Find(options.MaskToken));
 
         var specialTokens = new List<SpecialToken>(addedTokens);
         foreach (string token in new[] { options.ClassificationToken, options.SeparatorToken, options.PaddingToken, options.UnknownToken, options.MaskToken })
         {
-            if (ids.TryGetValue(token, out int id))
+            if (ids.Find(token) is int id)
             {
                 specialTokens.Add(new SpecialToken(token, id));
             }
@@ -382,8 +346,18 @@ public sealed class BertTextTokenizer : TextTokenizer
             });
         }
 
-        return new BertTextTokenizer(vocabulary, ids, wordPiece, options, specialIds, specialTokens);
+        return new BertTextTokenizer(vocabulary, wordPiece, options, specialIds, specialTokens)
+        {
+            Definition = new BertTokenizerDefinition(vocabulary, options.Clone(), addedTokens.ToArray()),
+        };
     }
 
-    private readonly record struct SpecialTokenIds(int Classification, int Separator, int Padding, int Unknown);
+    /// <summary>What this tokenizer was built from; enough to build it again (see <see cref="TokenizerPersistence"/>).</summary>
+    internal BertTokenizerDefinition Definition { get; private init; } = null!;
+
+    /// <summary>Builds the tokenizer again from a <see cref="Definition"/>.</summary>
+    internal static BertTextTokenizer FromDefinition(BertTokenizerDefinition definition, string sourceName) =>
+        Create(definition.Vocabulary, definition.Options.Clone(), definition.AddedTokens.ToList(), sourceName);
+
+    private readonly record struct SpecialTokenIds(int Classification, int Separator, int Padding, int Unknown, int? Mask);
 }

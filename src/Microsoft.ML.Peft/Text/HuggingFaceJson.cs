@@ -7,6 +7,7 @@ internal static class HuggingFaceJson
 {
     public static JsonDocument Parse(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
         {
             throw new TokenizerFileException(path, "the file does not exist.");
@@ -119,6 +120,31 @@ internal static class HuggingFaceJson
 
         return tokens;
     }
+
+    /// <summary>
+    /// The <c>model</c> section of a tokenizer.json, checked to be a <paramref name="modelType"/> model (a file without
+    /// <c>model.type</c> is taken to be one); <paramref name="tokenizerName"/> names the tokenizer in the error.
+    /// </summary>
+    public static JsonElement TokenizerModel(JsonElement root, string path, string modelType, string tokenizerName)
+    {
+        JsonElement model = Property(root, "model")
+            ?? throw new TokenizerFileException(path, "has no \"model\" section.");
+        string? type = String(model, "type", path);
+        if (type is not null && type != modelType)
+        {
+            throw new TokenizerFileException(path, $"model.type is '{type}'; {tokenizerName} needs a {modelType} model.");
+        }
+
+        return model;
+    }
+
+    /// <summary>The <c>vocab</c> of a tokenizer.json's <c>model</c> section.</summary>
+    public static Dictionary<string, int> ModelVocabulary(JsonElement model, string path) =>
+        Vocabulary(Property(model, "vocab") ?? throw new TokenizerFileException(path, "has no model.vocab."), path, "model.vocab");
+
+    /// <summary>The <c>truncation.max_length</c> of a tokenizer.json, or null when it sets none.</summary>
+    public static int? TruncationMaxLength(JsonElement root, string path) =>
+        Property(root, "truncation") is { } truncation ? Int32(truncation, "max_length", path) : null;
 
     /// <summary>A token → id object (a WordPiece or BPE <c>model.vocab</c>, or a vocab.json).</summary>
     public static Dictionary<string, int> Vocabulary(JsonElement vocab, string path, string what)

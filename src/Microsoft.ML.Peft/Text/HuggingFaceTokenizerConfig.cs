@@ -25,7 +25,31 @@ internal sealed class HuggingFaceTokenizerConfig
 
     public IReadOnlyDictionary<string, string> SpecialTokens { get; private init; } = new Dictionary<string, string>();
 
-    public static HuggingFaceTokenizerConfig Read(string folder)
+    /// <summary>
+    /// Loads a tokenizer from the Hugging Face folder <paramref name="folder"/> with the settings of its
+    /// tokenizer_config.json and special_tokens_map.json: from its tokenizer.json when it has one
+    /// (<paramref name="fromTokenizerJson"/> gets that path), otherwise from its model files (<paramref name="fromModelFiles"/>).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
+    public static TTokenizer LoadFolder<TTokenizer>(
+        string folder,
+        Func<string, HuggingFaceTokenizerConfig, TTokenizer> fromTokenizerJson,
+        Func<HuggingFaceTokenizerConfig, TTokenizer> fromModelFiles)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
+        }
+
+        HuggingFaceTokenizerConfig config = Read(folder);
+        string tokenizerJson = Path.Combine(folder, "tokenizer.json");
+        return File.Exists(tokenizerJson) ? fromTokenizerJson(tokenizerJson, config) : fromModelFiles(config);
+    }
+
+    public string? SpecialToken(string key) => SpecialTokens.TryGetValue(key, out string? value) ? value : null;
+
+    private static HuggingFaceTokenizerConfig Read(string folder)
     {
         var specialTokens = new Dictionary<string, string>(StringComparer.Ordinal);
         string mapPath = Path.Combine(folder, "special_tokens_map.json");
@@ -55,8 +79,6 @@ internal sealed class HuggingFaceTokenizerConfig
             SpecialTokens = specialTokens,
         };
     }
-
-    public string? SpecialToken(string key) => SpecialTokens.TryGetValue(key, out string? value) ? value : null;
 
     private static int? ReadModelMaxLength(JsonElement root, string path)
     {

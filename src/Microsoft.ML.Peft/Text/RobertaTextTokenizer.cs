@@ -24,7 +24,6 @@ public sealed class RobertaTextTokenizer : TextTokenizer
         RegexOptions.Compiled | RegexOptions.CultureInvariant);
 
     private readonly BpeTokenizer _bpe;
-    private readonly string?[] _vocabulary;
     private readonly RobertaTokenizerOptions _options;
 
     private RobertaTextTokenizer(
@@ -36,18 +35,18 @@ public sealed class RobertaTextTokenizer : TextTokenizer
         int paddingId,
         int? unknownId,
         int? maskId,
-        IReadOnlyList<SpecialToken> specialTokens)
+        IReadOnlyCollection<SpecialToken> specialTokens)
         : base(
-            vocabularySize: Math.Max(vocabulary.Length, specialTokens.Select(t => t.Id + 1).DefaultIfEmpty(0).Max()),
+            vocabulary,
             paddingTokenId: paddingId,
             maxLength: options.MaxLength,
             startIds: [beginId],
             betweenIds: [endId, endId],
             endIds: [endId],
             usesTokenTypeIds: false,
-            specialTokens: options.SplitSpecialTokens ? specialTokens : [])
+            specialTokens,
+            options.SplitSpecialTokens)
     {
-        _vocabulary = vocabulary;
         _bpe = bpe;
         _options = options;
         BeginningOfSentenceTokenId = beginId;
@@ -121,38 +120,8 @@ public sealed class RobertaTextTokenizer : TextTokenizer
     /// Creates the tokenizer from a Hugging Face folder: tokenizer.json, or vocab.json + merges.txt, adjusted by
     /// tokenizer_config.json (<c>model_max_length</c>, <c>add_prefix_space</c>, special tokens) and special_tokens_map.json.
     /// </summary>
-    public static RobertaTextTokenizer FromPretrained(string folder)
-    {
-        ArgumentNullException.ThrowIfNull(folder);
-        if (!Directory.Exists(folder))
-        {
-            throw new DirectoryNotFoundException($"Tokenizer folder '{folder}' does not exist.");
-        }
-
-        HuggingFaceTokenizerConfig config = HuggingFaceTokenizerConfig.Read(folder);
-        string tokenizerJson = Path.Combine(folder, "tokenizer.json");
-        if (File.Exists(tokenizerJson))
-        {
-            return ParseTokenizerJson(tokenizerJson, config);
-        }
-
-        string vocabJson = Path.Combine(folder, "vocab.json");
-        string merges = Path.Combine(folder, "merges.txt");
-        if (!File.Exists(vocabJson) || !File.Exists(merges))
-        {
-            throw new FileNotFoundException(
-                $"Tokenizer folder '{folder}' has neither tokenizer.json nor both vocab.json and merges.txt; a RoBERTa tokenizer needs one of them.",
-                File.Exists(vocabJson) ? merges : vocabJson);
-        }
-
-        var options = new RobertaTokenizerOptions();
-        Apply(config, options);
-        return FromFiles(vocabJson, merges, options);
-    }
-
-    /// <inheritdoc />
-    public override string? MapIdToToken(int id) =>
-        id >= 0 && id < _vocabulary.Length ? _vocabulary[id] : SpecialTokens.FirstOrDefault(t => t.Value == id).Key;
+    public static RobertaTextTokenizer FromPretrained(string folder) =>
+        HuggingFaceTokenizerConfig.LoadFolder(folder, ParseTokenizerJson, config => FromVocabAndMergesFolder(folder, config));
 
     /// <inheritdoc />
     private protected override void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids)
@@ -167,21 +136,29 @@ public sealed class RobertaTextTokenizer : TextTokenizer
         }
     }
 
-    private static RobertaTextTokenizer ParseTokenizerJson(string path, HuggingFaceTokenizerConfig? config)
+    /// <summary>A folder without tokenizer.json: its vocab.json and merges.txt.</summary>
+    private static RobertaTextTokenizer FromVocabAndMergesFolder(string folder, HuggingFaceTokenizerConfig config)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        using JsonDocument document = HuggingFaceJson.Parse(path);
-        JsonElement root = document.RootElement;
-        JsonElement model = HuggingFaceJson.Property(root, "model")
-            ?? throw new TokenizerFileException(path, "has no \"model\" section.");
-        string? type = HuggingFaceJson.String(model, "type", path);
-        if (type is not null && type != "BPE")
+        string vocabJson = Path.Combine(folder, "vocab.json");
+        string merges = Path.Combine(folder, "merges.txt");
+        if (!File.Exists(vocabJson) || !File.Exists(merges))
         {
-            throw new TokenizerFileException(path, $"model.type is '{type}'; a RoBERTa tokenizer needs a BPE model.");
+            throw new FileNotFoundException(
+                $"Tokenizer folder '{folder}' has neither tokenizer.json nor both vocab.json and merges.txt; a RoBERTa tokenizer needs one of them.",
+                File.Exists(vocabJson) ? merges : vocabJson);
         }
 
-        Dictionary<string, int> vocab = HuggingFaceJson.Vocabulary(
-            HuggingFaceJson.Property(model, "vocab") ?? throw new TokenizerFileException(path, "has no model.vocab."), path, "model.vocab");
+        var options = new RobertaTokenizerOptions();
+        Apply(config, options);
+        return FromFiles(vocabJson, merges, options);
+    }
+
+    private static RobertaTextTokenizer ParseTokenizerJson(string path, HuggingFaceTokenizerConfig? config)
+    {
+        using JsonDocument document = HuggingFaceJson.Parse(path);
+        JsonElement root = document.RootElement;
+        JsonElement model = HuggingFaceJson.TokenizerModel(root, path, "BPE", "a RoBERTa tokenizer");
+        Dictionary<string, int> vocab = HuggingFaceJson.ModelVocabulary(model, path);
         JsonElement mergesElement = HuggingFaceJson.Property(model, "merges") is { ValueKind: JsonValueKind.Array } array
             ? array
             : throw new TokenizerFileException(path, "model.merges must be an array.");
@@ -212,10 +189,7 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             options.AddPrefixSpace = FindByteLevelPrefixSpace(preTokenizer, path) ?? options.AddPrefixSpace;
         }
 
-        if (HuggingFaceJson.Property(root, "truncation") is { } truncation)
-        {
-            options.MaxLength = HuggingFaceJson.Int32(truncation, "max_length", path) ?? options.MaxLength;
-        }
+        options.MaxLength = HuggingFaceJson.TruncationMaxLength(root, path) ?? options.MaxLength;
 
         if (config is not null)
         {
@@ -290,23 +264,12 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxLength, "MaxLength must hold at least <s> and </s>.");
         }
 
-        var ids = new Dictionary<string, int>(vocab, StringComparer.Ordinal);
-        foreach (SpecialToken added in addedTokens)
-        {
-            ids.TryAdd(added.Content, added.Id);
-        }
-
-        int Require(string token, string role) =>
-            ids.TryGetValue(token, out int id)
-                ? id
-                : throw new TokenizerFileException(sourceName, $"the vocabulary has no {role} token '{token}'.");
-        int? Optional(string token) => ids.TryGetValue(token, out int id) ? id : null;
-
-        int beginId = Require(options.BeginningOfSentenceToken, "beginning-of-sentence");
-        int endId = Require(options.EndOfSentenceToken, "end-of-sentence");
-        int paddingId = Require(options.PaddingToken, "padding");
-        int? unknownId = Optional(options.UnknownToken);
-        int? maskId = Optional(options.MaskToken);
+        var ids = new TokenIds(vocab, addedTokens, sourceName);
+        int beginId = ids.Require(options.BeginningOfSentenceToken, "beginning-of-sentence");
+        int endId = ids.Require(options.EndOfSentenceToken, "end-of-sentence");
+        int paddingId = ids.Require(options.PaddingToken, "padding");
+        int? unknownId = ids.Find(options.UnknownToken);
+        int? maskId = ids.Find(options.MaskToken);
 
         // Tokens from tokenizer.json first: their lstrip/rstrip settings win over the defaults below.
         var specialTokens = new List<SpecialToken>(addedTokens)
@@ -325,10 +288,16 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             specialTokens.Add(new SpecialToken(options.MaskToken, mask, StripLeft: true));
         }
 
-        var vocabulary = new string?[ids.Values.Max() + 1];
+        var vocabulary = new string?[ids.MaxId + 1];
         foreach ((string token, int id) in vocab)
         {
             vocabulary[id] = token;
+        }
+
+        // Added tokens may have ids beyond vocab.json; they map back to their text too (as BERT's do).
+        foreach (SpecialToken added in addedTokens)
+        {
+            vocabulary[added.Id] ??= added.Content;
         }
 
         BpeTokenizer bpe;
@@ -348,6 +317,16 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             throw new TokenizerFileException(sourceName, $"the vocabulary and merges do not fit together: {e.Message}", e);
         }
 
-        return new RobertaTextTokenizer(vocabulary, bpe, options, beginId, endId, paddingId, unknownId, maskId, specialTokens);
+        return new RobertaTextTokenizer(vocabulary, bpe, options, beginId, endId, paddingId, unknownId, maskId, specialTokens)
+        {
+            Definition = new RobertaTokenizerDefinition(new Dictionary<string, int>(vocab, StringComparer.Ordinal), merges.ToArray(), options.Clone(), addedTokens.ToArray()),
+        };
     }
+
+    /// <summary>What this tokenizer was built from; enough to build it again (see <see cref="TokenizerPersistence"/>).</summary>
+    internal RobertaTokenizerDefinition Definition { get; private init; } = null!;
+
+    /// <summary>Builds the tokenizer again from a <see cref="Definition"/>.</summary>
+    internal static RobertaTextTokenizer FromDefinition(RobertaTokenizerDefinition definition, string sourceName) =>
+        Create(new Dictionary<string, int>(definition.Vocabulary, StringComparer.Ordinal), definition.Merges.ToList(), definition.Options.Clone(), definition.AddedTokens.ToList(), sourceName);
 }

@@ -6,31 +6,43 @@ namespace Microsoft.ML.Peft.Text;
 /// </summary>
 public abstract class TextTokenizer : ITextTokenizer
 {
+    private readonly string?[] _vocabulary;
     private readonly SpecialTokenSplitter _splitter;
     private readonly int[] _startIds;
     private readonly int[] _betweenIds;
     private readonly int[] _endIds;
 
     /// <summary>Sets up the template <c>start a end</c> / <c>start a between b end</c>.</summary>
+    /// <param name="vocabulary">The token of each id (null for a gap).</param>
+    /// <param name="paddingTokenId">The id padding positions hold.</param>
+    /// <param name="maxLength">The default total length, special tokens included.</param>
+    /// <param name="startIds">The ids that open every encoding.</param>
+    /// <param name="betweenIds">The ids between the two sentences of a pair.</param>
+    /// <param name="endIds">The ids that close every encoding.</param>
+    /// <param name="usesTokenTypeIds">Whether the second sentence of a pair is segment 1.</param>
+    /// <param name="specialTokens">The special and added tokens; their ids may lie beyond <paramref name="vocabulary"/>.</param>
+    /// <param name="splitSpecialTokens">Whether <paramref name="specialTokens"/> are matched verbatim in input text.</param>
     private protected TextTokenizer(
-        int vocabularySize,
+        string?[] vocabulary,
         int paddingTokenId,
         int maxLength,
         int[] startIds,
         int[] betweenIds,
         int[] endIds,
         bool usesTokenTypeIds,
-        IEnumerable<SpecialToken> specialTokens)
+        IReadOnlyCollection<SpecialToken> specialTokens,
+        bool splitSpecialTokens)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, startIds.Length + endIds.Length, nameof(maxLength));
-        VocabularySize = vocabularySize;
+        _vocabulary = vocabulary;
+        VocabularySize = Math.Max(vocabulary.Length, specialTokens.Select(t => t.Id + 1).DefaultIfEmpty(0).Max());
         PaddingTokenId = paddingTokenId;
         MaxLength = maxLength;
         _startIds = startIds;
         _betweenIds = betweenIds;
         _endIds = endIds;
         UsesTokenTypeIds = usesTokenTypeIds;
-        _splitter = new SpecialTokenSplitter(specialTokens);
+        _splitter = new SpecialTokenSplitter(splitSpecialTokens ? specialTokens : []);
     }
 
     /// <inheritdoc />
@@ -54,7 +66,8 @@ public abstract class TextTokenizer : ITextTokenizer
         _startIds.Length + _endIds.Length + (pair ? _betweenIds.Length : 0);
 
     /// <summary>The vocabulary entry of <paramref name="id"/>, or null when the id is not in the vocabulary.</summary>
-    public abstract string? MapIdToToken(int id);
+    public string? MapIdToToken(int id) =>
+        id >= 0 && id < _vocabulary.Length ? _vocabulary[id] : SpecialTokens.FirstOrDefault(t => t.Value == id).Key;
 
     /// <inheritdoc />
     public IReadOnlyList<int> EncodeToIds(string text)

@@ -11,6 +11,18 @@ namespace Microsoft.ML.Peft.Training;
 /// clipping and accumulation; evaluates each epoch, stops early and restores the best weights; writes atomic
 /// checkpoints it can resume from bit for bit; and reports progress.
 /// </summary>
+/// <remarks>
+/// <para>
+/// Each micro-batch runs in its own dispose scope (so does each evaluation batch), and a full garbage collection runs
+/// every <see cref="TrainingOptions.CollectGarbageEveryNSteps"/> steps, so resident memory stays flat over long runs.
+/// </para>
+/// <para>
+/// Dropout draws from torch's global generator, which the loop re-seeds from (seed, epoch, batch) before every
+/// micro-batch, and the loop sets torch's global thread count for the duration of <see cref="Fit"/>: run one
+/// <see cref="Fit"/> per process at a time, and do not draw from torch's generator on other threads meanwhile, or
+/// results stop being reproducible.
+/// </para>
+/// </remarks>
 /// <example>
 /// <code>
 /// var data = TextDataSet.ForClassification(tokenizer, texts, labels);

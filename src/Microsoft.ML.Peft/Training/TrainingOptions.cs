@@ -51,7 +51,10 @@ public sealed class TrainingOptions
     /// <summary>The global gradient-norm limit; null or 0 disables clipping. Default 1.0.</summary>
     public double? MaxGradientNorm { get; set; } = 1.0;
 
-    /// <summary>The seed of everything random: shuffling, the validation split, augmentation and dropout. Default 42.</summary>
+    /// <summary>
+    /// The seed of everything random: shuffling, the validation split, augmentation and dropout (torch's generator is
+    /// re-seeded from the seed and the data position before each micro-batch). Default 42.
+    /// </summary>
     public long Seed { get; set; } = 42;
 
     /// <summary>Whether training rows are shuffled each epoch. Default true.</summary>

@@ -27,6 +27,9 @@ public sealed record TrainingResult
     /// <summary>Training time in all, across resumes.</summary>
     public required TimeSpan Elapsed { get; init; }
 
+    /// <summary>Training rows processed per second by this call (evaluation and checkpoint time included).</summary>
+    public required double SamplesPerSecond { get; init; }
+
     /// <summary>The device trained on, such as <c>cpu</c> or <c>cuda:0</c>.</summary>
     public required string Device { get; init; }
 

@@ -86,6 +86,7 @@ internal sealed class TrainingRun<TBatch>
                     Steps = _state.GlobalStep,
                     ResumedFromStep = _resumedFrom,
                     Elapsed = Elapsed,
+                    SamplesPerSecond = _rowsThisRun / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9),
                     Device = _device.ToString(),
                     TrainableParameterCount = _trainable.Sum(p => p.Parameter.numel()),
                     LastCheckpoint = _lastCheckpoint,

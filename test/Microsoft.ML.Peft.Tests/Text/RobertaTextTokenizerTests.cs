@@ -148,6 +148,27 @@ public sealed class RobertaTextTokenizerTests
     }
 
     [Fact]
+    public void AddedTokenBeyondTheVocabularyMapsBackToItsText()
+    {
+        using var folder = new TemporaryFolder();
+        int newId = Vocab.VocabJson.Length; // far beyond every id in vocab.json
+        string merges = string.Join(", ", ByteLevelTestVocabulary.Merges.Select(m => $"\"{m}\""));
+        string json = $$$"""
+            {"added_tokens": [{"id": {{{newId}}}, "content": "<extra>", "lstrip": false, "rstrip": false, "special": true}],
+             "pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+             "model": {"type": "BPE", "vocab": {{{Vocab.VocabJson}}}, "merges": [{{{merges}}}]}}
+            """;
+        string jsonPath = Path.Combine(folder.Path, "tokenizer.json");
+        File.WriteAllText(jsonPath, json);
+
+        RobertaTextTokenizer tokenizer = RobertaTextTokenizer.FromTokenizerJson(jsonPath);
+
+        Assert.Contains(newId, tokenizer.Encode("Hello <extra>").InputIds);
+        Assert.Equal("<extra>", tokenizer.MapIdToToken(newId));
+        Assert.Contains("<extra>", tokenizer.Tokenize("Hello <extra>"));
+    }
+
+    [Fact]
     public void MissingPaddingTokenIsReported()
     {
         var vocab = new ByteLevelTestVocabulary(["<s>", "</s>"]);

@@ -8,6 +8,7 @@ namespace Microsoft.ML.Peft.Models.Bert;
 /// transformers' <c>BertEmbeddings</c>: word + token type + absolute position embeddings, then LayerNorm and dropout.
 /// RoBERTa uses it too, with its position table's padding row and its own position ids.
 /// </summary>
+[ResolvesChildrenByName]
 internal sealed class BertEmbeddings : nn.Module
 {
     public BertEmbeddings(BertConfig config, long? positionPaddingIndex = null)

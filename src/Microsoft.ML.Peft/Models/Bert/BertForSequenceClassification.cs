@@ -10,52 +10,29 @@ namespace Microsoft.ML.Peft.Models.Bert;
 /// <c>dropout</c>, and <c>classifier</c> (a Linear from hidden_size to num_labels) on the pooled output.
 /// State-dict keys are transformers' (<c>bert.embeddings...</c>, <c>classifier.weight</c>).
 /// </summary>
-public sealed class BertForSequenceClassification : nn.Module, ISequenceClassificationModel
+public sealed class BertForSequenceClassification : BertStyleSequenceClassifier<BertConfig>
 {
-    /// <summary>The head's module name, as in transformers.</summary>
-    public const string ClassifierName = "classifier";
-
     /// <summary>Builds a randomly initialised model (transformers' initialisation) for <paramref name="config"/>.</summary>
     public BertForSequenceClassification(BertConfig config)
-        : base(nameof(BertForSequenceClassification))
+        : base(nameof(BertForSequenceClassification), config, BertModel.BaseModelPrefix, c => new BertModel(c, addPoolingLayer: true))
     {
-        ArgumentNullException.ThrowIfNull(config);
-        Config = config;
-        register_module(BertModel.BaseModelPrefix, new BertModel(config, addPoolingLayer: true));
         register_module("dropout", nn.Dropout(config.EffectiveClassifierDropout));
         Linear classifier = nn.Linear(config.HiddenSize, config.NumLabels);
         HuggingFaceInitialization.InitializeLinearsAndLayerNorms(classifier, config.InitializerRange);
         register_module(ClassifierName, classifier);
     }
 
-    /// <summary>The architecture this model was built for.</summary>
-    public BertConfig Config { get; }
-
     /// <summary>The encoder (<c>bert</c>).</summary>
     public BertModel Bert => this.Child<BertModel>(BertModel.BaseModelPrefix);
 
-    /// <inheritdoc />
-    public int NumLabels => Config.NumLabels;
-
-    /// <inheritdoc />
-    public string ClassifierModuleName => ClassifierName;
-
-    /// <inheritdoc />
-    public WeightLoadResult? LoadResult { get; private set; }
-
     /// <summary>
-    /// Loads a Hugging Face model folder: <c>config.json</c> (adjusted by <paramref name="configure"/>, for example to
+    /// Loads a Hugging Face model folder, or a single <c>.safetensors</c> file with <c>config.json</c> beside it: the config (adjusted by <paramref name="configure"/>, for example to
     /// set <see cref="BertConfig.NumLabels"/> for a new task) and the weights <see cref="CheckpointFiles.Open"/> finds there.
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder has no <c>config.json</c>.</exception>
     /// <exception cref="WeightLoadException">The checkpoint lacks encoder weights or a shape differs.</exception>
-    public static BertForSequenceClassification FromPretrained(string modelDirectory, Action<BertConfig>? configure = null)
-    {
-        BertConfig config = BertConfig.FromFile(PretrainedFolder.ConfigPath(modelDirectory));
-        configure?.Invoke(config);
-        using ITensorSource weights = CheckpointFiles.Open(modelDirectory);
-        return FromPretrained(config, weights);
-    }
+    public static BertForSequenceClassification FromPretrained(string path, Action<BertConfig>? configure = null) =>
+        PretrainedFolder.Load(path, BertConfig.FromFile, configure, FromPretrained);
 
     /// <summary>Builds the model from a <c>config.json</c> file and loads <paramref name="weights"/> into it.</summary>
     public static BertForSequenceClassification FromPretrained(string configPath, ITensorSource weights) =>
@@ -65,42 +42,20 @@ public sealed class BertForSequenceClassification : nn.Module, ISequenceClassifi
     /// Builds the model for <paramref name="config"/> and loads <paramref name="weights"/>: a checkpoint of this model, of
     /// <c>BertForPreTraining</c> (its <c>cls.*</c> keys are reported as unexpected) or of a bare <c>BertModel</c> (keys
     /// without <c>bert.</c>). A classifier or pooler the checkpoint lacks keeps its initial values and is listed in
-    /// <see cref="LoadResult"/>, as transformers does for a new head.
+    /// <see cref="BertStyleSequenceClassifier{TConfig}.LoadResult"/>, as transformers does for a new head.
     /// </summary>
     /// <exception cref="WeightLoadException">The checkpoint lacks embedding or encoder weights, or a shape differs.</exception>
-    public static BertForSequenceClassification FromPretrained(BertConfig config, ITensorSource weights)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        ArgumentNullException.ThrowIfNull(weights);
-        PretrainedWeightLoader.CheckHeadLabels(weights, ClassifierName + ".weight", config.NumLabels);
-        var model = new BertForSequenceClassification(config);
-        try
-        {
-            model.LoadResult = PretrainedWeightLoader.Load(
-                model,
-                weights,
-                BertModel.BaseModelPrefix,
-                modelIsBase: false,
-                key => key.StartsWith(ClassifierName + ".", StringComparison.Ordinal) ||
-                       key.StartsWith(BertModel.BaseModelPrefix + ".pooler.", StringComparison.Ordinal));
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-
-        return model;
-    }
+    public static BertForSequenceClassification FromPretrained(BertConfig config, ITensorSource weights) =>
+        LoadPretrained(
+            config,
+            weights,
+            c => new BertForSequenceClassification(c),
+            headWeightKey: ClassifierName + ".weight",
+            alsoFreshlyInitialized: key => key.StartsWith(BertModel.BaseModelPrefix + ".pooler.", StringComparison.Ordinal));
 
     /// <inheritdoc />
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask = null, Tensor? tokenTypeIds = null) =>
-        Forward(inputIds, attentionMask, tokenTypeIds, positionIds: null);
-
-    /// <summary>Computes the logits [batch, num_labels]; see <see cref="BertModel.Forward"/> for the inputs.</summary>
-    public Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds)
+    private protected override Tensor Classify(EncoderOutput encoded)
     {
-        using EncoderOutput encoded = Bert.Forward(inputIds, attentionMask, tokenTypeIds, positionIds);
         using Tensor dropped = this.Call("dropout", encoded.PoolerOutput!);
         return this.Call(ClassifierName, dropped);
     }

@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Models.Bert;
 
 /// <summary>transformers' <c>BertIntermediate</c>: the feed-forward expansion, activation(dense(x)).</summary>
+[ResolvesChildrenByName]
 internal sealed class BertIntermediate : nn.Module
 {
     private readonly Func<Tensor, Tensor> _activation;

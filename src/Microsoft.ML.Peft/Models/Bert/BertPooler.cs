@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Models.Bert;
 
 /// <summary>transformers' <c>BertPooler</c>: tanh(dense(hidden state of the first token)).</summary>
+[ResolvesChildrenByName]
 internal sealed class BertPooler : nn.Module
 {
     public BertPooler(BertConfig config)

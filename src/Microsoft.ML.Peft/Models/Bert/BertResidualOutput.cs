@@ -7,6 +7,7 @@ namespace Microsoft.ML.Peft.Models.Bert;
 /// transformers' <c>BertSelfOutput</c> and <c>BertOutput</c>: LayerNorm(dropout(dense(x)) + residual). They differ only in
 /// the dense layer's input width (hidden for the attention output, intermediate for the feed-forward output).
 /// </summary>
+[ResolvesChildrenByName]
 internal sealed class BertResidualOutput : nn.Module
 {
     public BertResidualOutput(BertConfig config, int inputSize)

@@ -7,6 +7,7 @@ namespace Microsoft.ML.Peft.Models.Bert;
 /// transformers' <c>BertSelfAttention</c> (absolute positions, encoder only): softmax(Q Kᵀ / sqrt(head_dim) + mask) V
 /// per head, with dropout on the attention probabilities while training.
 /// </summary>
+[ResolvesChildrenByName]
 internal sealed class BertSelfAttention : nn.Module
 {
     private readonly long _heads;

@@ -66,6 +66,27 @@ internal static class PretrainedWeightLoader
     }
 
     /// <summary>
+    /// Builds a model with <paramref name="create"/> and runs <paramref name="load"/> on it; a model that fails to load
+    /// is disposed before the exception propagates, so its native tensors do not wait for the garbage collector.
+    /// </summary>
+    public static TModel CreateAndLoad<TModel>(Func<TModel> create, Action<TModel> load)
+        where TModel : nn.Module
+    {
+        TModel model = create();
+        try
+        {
+            load(model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+
+        return model;
+    }
+
+    /// <summary>
     /// Fails early, with the fix in the message, when the checkpoint's classification head has a different number of
     /// labels than the configuration (the usual cause: a fine-tuned checkpoint loaded with another task's label count).
     /// </summary>

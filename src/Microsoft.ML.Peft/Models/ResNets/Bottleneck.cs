@@ -12,11 +12,11 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
 {
     // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
-    private readonly Conv2d conv1;
+    private readonly nn.Module<Tensor, Tensor> conv1; // typed loosely so PEFT can put an adapter layer in its place
     private readonly BatchNorm2d bn1;
-    private readonly Conv2d conv2;
+    private readonly nn.Module<Tensor, Tensor> conv2; // typed loosely so PEFT can put an adapter layer in its place
     private readonly BatchNorm2d bn2;
-    private readonly Conv2d conv3;
+    private readonly nn.Module<Tensor, Tensor> conv3; // typed loosely so PEFT can put an adapter layer in its place
     private readonly BatchNorm2d bn3;
     private readonly ReLU relu;
     private readonly Sequential? downsample;

@@ -18,7 +18,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
 {
     // Field names are the torchvision state-dict names. Everything is registered by hand in torchvision's order
     // (which is also the state-dict order); RegisterComponents then finds nothing left to add.
-    private readonly Conv2d conv1;
+    private readonly nn.Module<Tensor, Tensor> conv1; // typed loosely so PEFT can put an adapter layer in its place
     private readonly BatchNorm2d bn1;
     private readonly ReLU relu;
     private readonly MaxPool2d maxpool;

@@ -7,6 +7,7 @@ namespace Microsoft.ML.Peft.Models.Roberta;
 /// transformers' <c>RobertaClassificationHead</c>: on the first token (&lt;s&gt;),
 /// out_proj(dropout(tanh(dense(dropout(x))))).
 /// </summary>
+[ResolvesChildrenByName]
 internal sealed class RobertaClassificationHead : nn.Module
 {
     public RobertaClassificationHead(RobertaConfig config)

@@ -6,8 +6,8 @@ using static TorchSharp.torch;
 namespace Microsoft.ML.Peft.Tests.Models.Bert;
 
 /// <summary>
-/// <c>FromPretrained(folder)</c> on Hugging Face-layout folders written here (config.json + model.safetensors).
-/// Compiled only with PEFT_SAFETENSORS_AVAILABLE, until the safetensors writer is merged.
+/// <c>FromPretrained(folder)</c> on Hugging Face-layout folders written here (config.json + model.safetensors), and
+/// <c>FromPretrained(file)</c> on a single safetensors file with config.json beside it.
 /// </summary>
 public sealed class BertFromPretrainedFolderTests : IDisposable
 {
@@ -21,7 +21,7 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         BertConfig config = TinyBert(numLabels: 3);
         using var original = new BertForSequenceClassification(config);
         Randomize(original, seed: 51);
-        WriteFolder(config.ToJson(), StateDict(original));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(original));
 
         using var loaded = BertForSequenceClassification.FromPretrained(_folder);
 
@@ -38,6 +38,32 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
     }
 
     [Fact]
+    public void SingleSafetensorsFileWithConfigBesideItLoads()
+    {
+        BertConfig config = TinyBert(numLabels: 2);
+        using var original = new BertForSequenceClassification(config);
+        Randomize(original, seed: 53);
+        File.WriteAllText(Path.Combine(_folder, "config.json"), config.ToJson());
+        string weights = Path.Combine(_folder, "fine-tuned.safetensors");
+        SafeTensors.Save(weights, StateDict(original));
+
+        using var loaded = BertForSequenceClassification.FromPretrained(weights);
+
+        Batch batch = PaddedBatch(padId: 0);
+        using var scope = NewDisposeScope();
+        original.eval();
+        loaded.eval();
+        Assert.True(Identical(
+            original.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor()),
+            loaded.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor())));
+
+        File.Delete(Path.Combine(_folder, "config.json"));
+        var error = Assert.Throws<FileNotFoundException>(() => BertForSequenceClassification.FromPretrained(weights));
+        Assert.Contains("fine-tuned.safetensors", error.Message);
+        Assert.Contains("config.json", error.Message);
+    }
+
+    [Fact]
     public void HalfPrecisionEncoderFolderLoadsWithANewHeadOfTheConfiguredSize()
     {
         BertConfig config = TinyBert();
@@ -45,7 +71,7 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         Randomize(encoder, seed: 52);
         using var scope = NewDisposeScope();
         Dictionary<string, Tensor> stored = StateDict(encoder).ToDictionary(p => p.Key, p => p.Value.to(ScalarType.Float16));
-        WriteFolder(config.ToJson(), stored);
+        WritePretrainedFolder(_folder, config.ToJson(), stored);
 
         using var loaded = BertForSequenceClassification.FromPretrained(_folder, c => c.NumLabels = 5);
 
@@ -65,17 +91,11 @@ public sealed class BertFromPretrainedFolderTests : IDisposable
         BertConfig config = TinyBert();
         using var classifier = new BertForSequenceClassification(config);
         Randomize(classifier, seed: 53);
-        WriteFolder(config.ToJson(), StateDict(classifier));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(classifier));
 
         using var encoder = BertModel.FromPretrained(_folder);
 
         Assert.Empty(encoder.LoadResult!.MissingKeys);
         Assert.Equal(["classifier.bias", "classifier.weight"], encoder.LoadResult.UnexpectedKeys);
-    }
-
-    private void WriteFolder(string configJson, IReadOnlyDictionary<string, Tensor> weights)
-    {
-        File.WriteAllText(Path.Combine(_folder, "config.json"), configJson);
-        SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), weights);
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Bert;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -69,6 +70,13 @@ internal static class ModelTestData
 
     public static Dictionary<string, Tensor> StateDict(nn.Module model) =>
         model.state_dict().ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+
+    /// <summary>Writes a Hugging Face model folder: <c>config.json</c> and <c>model.safetensors</c>.</summary>
+    public static void WritePretrainedFolder(string folder, string configJson, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        File.WriteAllText(Path.Combine(folder, "config.json"), configJson);
+        SafeTensors.Save(Path.Combine(folder, "model.safetensors"), weights);
+    }
 
     /// <summary>Same shape and exactly the same values.</summary>
     public static bool Identical(Tensor a, Tensor b) =>

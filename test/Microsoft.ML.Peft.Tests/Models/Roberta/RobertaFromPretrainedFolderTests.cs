@@ -1,4 +1,3 @@
-using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Roberta;
 using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
 using static TorchSharp.torch;
@@ -7,7 +6,6 @@ namespace Microsoft.ML.Peft.Tests.Models.Roberta;
 
 /// <summary>
 /// <c>FromPretrained(folder)</c> for RoBERTa on folders written here (config.json + model.safetensors).
-/// Compiled only with PEFT_SAFETENSORS_AVAILABLE, until the safetensors writer is merged.
 /// </summary>
 public sealed class RobertaFromPretrainedFolderTests : IDisposable
 {
@@ -21,8 +19,7 @@ public sealed class RobertaFromPretrainedFolderTests : IDisposable
         RobertaConfig config = RobertaTestData.TinyRoberta();
         using var original = new RobertaForSequenceClassification(config);
         Randomize(original, seed: 61);
-        File.WriteAllText(Path.Combine(_folder, "config.json"), config.ToJson());
-        SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), StateDict(original));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(original));
 
         using var loaded = RobertaForSequenceClassification.FromPretrained(_folder);
 
@@ -40,8 +37,7 @@ public sealed class RobertaFromPretrainedFolderTests : IDisposable
         RobertaConfig config = RobertaTestData.TinyRoberta();
         using var encoder = new RobertaModel(config);
         Randomize(encoder, seed: 62);
-        File.WriteAllText(Path.Combine(_folder, "config.json"), config.ToJson());
-        SafeTensors.Save(Path.Combine(_folder, "model.safetensors"), StateDict(encoder));
+        WritePretrainedFolder(_folder, config.ToJson(), StateDict(encoder));
 
         using var loaded = RobertaModel.FromPretrained(_folder);
 
