@@ -19,7 +19,7 @@ public class KillAndResumeTests
 
         // Slow the run down after each step so the kill lands mid-training, a few steps after checkpoint 20.
         string checkpoints = folder.File("checkpoints");
-        using (Process run = Process.Start(TrainingProbe.StartInfo(null, "train", checkpoints, folder.File("never.safetensors"), "--step-delay-ms", "40"))!)
+        using (Process run = Process.Start(TrainingProbe.StartInfo(null, "train", checkpoints, folder.File("never.safetensors"), "--step-delay-ms", "60"))!)
         {
             _ = run.StandardError.ReadToEndAsync();
             string? line;
