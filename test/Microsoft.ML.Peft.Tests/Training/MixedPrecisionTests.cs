@@ -103,6 +103,32 @@ public class MixedPrecisionTests
     }
 
     [Fact]
+    public void ResNetRunsWithABfloat16FrozenBaseAndAFloat32Head()
+    {
+        // The ResNet port invokes its children with call(...), so the casting hooks run in every block.
+        var config = new Microsoft.ML.Peft.Models.ResNets.ResNetConfig { BlocksPerStage = [1, 1, 1, 1], StageWidths = [4, 8, 8, 8], StemWidth = 8, NumClasses = 3 };
+        using var model = new Microsoft.ML.Peft.Models.ResNets.ResNet(config);
+        foreach ((string name, Parameter parameter) in model.named_parameters())
+        {
+            parameter.requires_grad = name.StartsWith("fc.", StringComparison.Ordinal);
+        }
+
+        using Tensor images = randn(2, 3, 32, 32);
+        using (MixedPrecision.Apply(model))
+        {
+            Assert.Equal(ScalarType.BFloat16, model.named_parameters().Single(p => p.name == "layer1.0.conv1.weight").parameter.dtype);
+            using Tensor logits = model.forward(images);
+            using Tensor loss = logits.to(ScalarType.Float32).square().sum();
+            loss.backward();
+        }
+
+        Parameter head = model.named_parameters().Single(p => p.name == "fc.weight").parameter;
+        Assert.Equal(ScalarType.Float32, head.dtype);
+        Assert.NotNull(head.grad);
+        Assert.All(model.named_parameters(), p => Assert.Equal(ScalarType.Float32, p.parameter.dtype));
+    }
+
+    [Fact]
     public void CastLikeConvertsOnlyFloatingTensorsOfAnotherType()
     {
         using Tensor half = zeros(2, dtype: ScalarType.BFloat16);

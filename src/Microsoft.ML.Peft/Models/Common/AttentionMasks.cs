@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Models.Common;
@@ -23,7 +24,10 @@ internal static class AttentionMasks
 
         using var scope = NewDisposeScope();
         Tensor keep = attentionMask.to(dtype).unsqueeze(1).unsqueeze(1);
-        Tensor blocked = keep.neg().add_(1.0);
-        return blocked.mul_(finfo(dtype).min).MoveToOuterDisposeScope();
+        // Explicit, disposed Scalars: an implicit one can be finalized while libtorch still reads it.
+        using Scalar one = 1.0;
+        using Scalar lowest = finfo(dtype).min;
+        Tensor blocked = keep.neg().add_(one);
+        return blocked.mul_(lowest).MoveToOuterDisposeScope();
     }
 }

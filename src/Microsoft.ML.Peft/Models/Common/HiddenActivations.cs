@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Models.Common;
@@ -18,7 +19,8 @@ internal static class HiddenActivations
         ["gelu_fast"] = TanhGelu,
         ["quick_gelu"] = x =>
         {
-            using Tensor scaled = x.mul(1.702);
+            using Scalar factor = 1.702; // explicit: an implicit Scalar can be finalized during the call
+            using Tensor scaled = x.mul(factor);
             using Tensor gate = scaled.sigmoid();
             return x.mul(gate);
         },

@@ -8,6 +8,7 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 /// torchvision's <c>BasicBlock</c>: conv3x3(stride) → BN → ReLU → conv3x3 → BN, plus the shortcut, then ReLU.
 /// Submodules are named <c>conv1</c>, <c>bn1</c>, <c>conv2</c>, <c>bn2</c> and (when present) <c>downsample</c>.
 /// </summary>
+[InvokesChildrenWithCall]
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
 {
     // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
@@ -43,10 +44,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor output = relu.forward(bn1.forward(conv1.forward(input)));
-        output = bn2.forward(conv2.forward(output));
-        Tensor identity = downsample is null ? input : downsample.forward(input);
+        Tensor output = relu.call(bn1.call(conv1.call(input)));
+        output = bn2.call(conv2.call(output));
+        Tensor identity = downsample is null ? input : downsample.call(input);
         output = output.add_(identity);
-        return relu.forward(output).MoveToOuterDisposeScope();
+        return relu.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -9,6 +9,7 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 /// → conv1x1 (×4 channels) → BN, plus the shortcut, then ReLU. Submodules are named <c>conv1</c>…<c>conv3</c>,
 /// <c>bn1</c>…<c>bn3</c> and (when present) <c>downsample</c>.
 /// </summary>
+[InvokesChildrenWithCall]
 public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
 {
     // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
@@ -50,11 +51,11 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
     public override Tensor forward(Tensor input)
     {
         using var scope = NewDisposeScope();
-        Tensor output = relu.forward(bn1.forward(conv1.forward(input)));
-        output = relu.forward(bn2.forward(conv2.forward(output)));
-        output = bn3.forward(conv3.forward(output));
-        Tensor identity = downsample is null ? input : downsample.forward(input);
+        Tensor output = relu.call(bn1.call(conv1.call(input)));
+        output = relu.call(bn2.call(conv2.call(output)));
+        output = bn3.call(conv3.call(output));
+        Tensor identity = downsample is null ? input : downsample.call(input);
         output = output.add_(identity);
-        return relu.forward(output).MoveToOuterDisposeScope();
+        return relu.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -14,6 +14,7 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 /// <remarks>
 /// Like every module, a new ResNet starts in training mode; call <c>eval()</c> to use the BatchNorm running statistics.
 /// </remarks>
+[InvokesChildrenWithCall]
 public sealed class ResNet : nn.Module<Tensor, Tensor>
 {
     // Field names are the torchvision state-dict names. Everything is registered by hand in torchvision's order
@@ -177,7 +178,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         Tensor features = ForwardFeatures(input);
-        return fc.forward(features).MoveToOuterDisposeScope();
+        return fc.call(features).MoveToOuterDisposeScope();
     }
 
     /// <summary>Computes the pooled, flattened features [N, FeatureCount] that feed the head.</summary>
@@ -193,13 +194,13 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
         }
 
         using var scope = NewDisposeScope();
-        Tensor x = maxpool.forward(relu.forward(bn1.forward(conv1.forward(input))));
+        Tensor x = maxpool.call(relu.call(bn1.call(conv1.call(input))));
         foreach (Sequential stage in _stages)
         {
-            x = stage.forward(x);
+            x = stage.call(x);
         }
 
-        return avgpool.forward(x).flatten(1).MoveToOuterDisposeScope();
+        return avgpool.call(x).flatten(1).MoveToOuterDisposeScope();
     }
 
     internal static string StageName(int stage) => $"layer{stage + 1}";
