@@ -32,6 +32,9 @@ public sealed class BottleneckAdapterLayer : TunerLayer
         _geometry = geometry;
         register_module("adapter_down", adapter_down);
         register_module("adapter_up", adapter_up);
+
+        // A new module starts in training mode; the wrapped block (with its BatchNorms) keeps the model's mode.
+        train(baseLayer.training);
         UpdateLayer(adapterName, config, initialize);
     }
 
