@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Tuners.Adapters;
 
-/// <summary>Bottleneck adapters on the library's real BERT classifier and ResNet: placement, identity at start, files, merging.</summary>
+/// <summary>Bottleneck adapters on the library's real BERT and RoBERTa classifiers and ResNet: placement, identity at start, files, merging.</summary>
 public sealed class BottleneckAdapterRealModelTests
 {
     public static TheoryData<string, BottleneckVariant> ModelsAndVariants
@@ -12,7 +12,7 @@ public sealed class BottleneckAdapterRealModelTests
         get
         {
             var data = new TheoryData<string, BottleneckVariant>();
-            foreach (string model in new[] { "BERT", "ResNet" })
+            foreach (string model in new[] { "BERT", "RoBERTa", "ResNet" })
             {
                 foreach (BottleneckVariant variant in Enum.GetValues<BottleneckVariant>())
                 {
@@ -32,15 +32,16 @@ public sealed class BottleneckAdapterRealModelTests
         using Tensor expected = real.BaseLogits();
         using var peft = PeftModel.Create(real.Fresh(), new BottleneckAdapterConfig { Variant = variant, ReductionFactor = 4 });
         var wrapped = ((BottleneckAdapterModel)peft.BaseModel).AdapterLayers.Keys.Order(StringComparer.Ordinal).ToList();
+        string encoder = name == "BERT" ? "bert.encoder" : "roberta.encoder";
         string[] placement = (name, variant) switch
         {
-            ("BERT", BottleneckVariant.Houlsby) =>
+            ("ResNet", _) => ["layer1.0", "layer2.0", "layer3.0", "layer4.0"],
+            (_, BottleneckVariant.Houlsby) =>
             [
-                "bert.encoder.layer.0.attention.output.dense", "bert.encoder.layer.0.output.dense",
-                "bert.encoder.layer.1.attention.output.dense", "bert.encoder.layer.1.output.dense",
+                $"{encoder}.layer.0.attention.output.dense", $"{encoder}.layer.0.output.dense",
+                $"{encoder}.layer.1.attention.output.dense", $"{encoder}.layer.1.output.dense",
             ],
-            ("BERT", _) => ["bert.encoder.layer.0.output.dense", "bert.encoder.layer.1.output.dense"],
-            _ => ["layer1.0", "layer2.0", "layer3.0", "layer4.0"],
+            _ => [$"{encoder}.layer.0.output.dense", $"{encoder}.layer.1.output.dense"],
         };
         Assert.Equal(placement, wrapped);
 
@@ -82,10 +83,10 @@ public sealed class BottleneckAdapterRealModelTests
         Assert.NotNull((string?)json["target_modules"]);
 
         var layers = ((BottleneckAdapterModel)peft.BaseModel).AdapterLayers.Keys;
-        string head = name == "BERT" ? "classifier" : "fc";
+        string head = name != "ResNet" ? "classifier" : "fc";
         var expectedKeys = layers
             .SelectMany(k => new[] { "adapter_down.weight", "adapter_down.bias", "adapter_up.weight", "adapter_up.bias" }.Select(t => $"base_model.model.{k}.{t}"))
-            .Concat(new[] { "weight", "bias" }.Select(t => $"base_model.model.{head}.{t}"))
+            .Concat(peft.Model.named_parameters().Where(p => p.name.StartsWith(head + ".", StringComparison.Ordinal)).Select(p => "base_model.model." + p.name))
             .Order(StringComparer.Ordinal);
         Assert.Equal(expectedKeys, MethodAssert.SavedKeys(folder.Path).Order(StringComparer.Ordinal));
 
@@ -98,6 +99,7 @@ public sealed class BottleneckAdapterRealModelTests
 
     [Theory]
     [InlineData("BERT")]
+    [InlineData("RoBERTa")]
     [InlineData("ResNet")]
     public void MergingIsRefusedAndUnloadRestoresTheBaseModel(string name)
     {
@@ -128,7 +130,7 @@ public sealed class BottleneckAdapterRealModelTests
         // The head keeps its trained values (as PEFT's unload keeps modules_to_save); the encoder is the base again.
         using Tensor unloaded = real.Run(plain);
         Assert.False(unloaded.allclose(adapted, rtol: 0, atol: 1e-4));
-        string head = name == "BERT" ? "classifier." : "fc.";
+        string head = name != "ResNet" ? "classifier." : "fc.";
         using nn.Module original = real.Fresh();
         var originalState = original.state_dict();
         var plainState = plain.state_dict();
@@ -147,7 +149,7 @@ public sealed class BottleneckAdapterRealModelTests
     {
         RealModel real = RealModel.ByName(name);
         using var peft = PeftModel.Create(real.Fresh(), new BottleneckAdapterConfig { Variant = variant, ReductionFactor = 4 });
-        string head = name == "BERT" ? "classifier" : "fc";
+        string head = name != "ResNet" ? "classifier" : "fc";
         MethodAssert.OnlyTrainableParametersGetGradients(
             peft,
             () => real.Run(peft.Model),

@@ -14,7 +14,7 @@ public sealed class BaselineTests
         get
         {
             var data = new TheoryData<string, string>();
-            foreach (string model in new[] { "BERT", "ResNet" })
+            foreach (string model in new[] { "BERT", "RoBERTa", "ResNet" })
             {
                 foreach (string baseline in new[] { "HEAD_ONLY", "BITFIT", "LAYERNORM_TUNING", "FULL_FINE_TUNING" })
                 {
@@ -185,5 +185,5 @@ public sealed class BaselineTests
         _ => new FullFineTuningConfig(),
     };
 
-    private static string Head(string name) => name == "BERT" ? "classifier" : "fc";
+    private static string Head(string name) => name != "ResNet" ? "classifier" : "fc";
 }

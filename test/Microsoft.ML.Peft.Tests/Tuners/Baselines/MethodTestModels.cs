@@ -1,7 +1,9 @@
 using Microsoft.ML.Peft.Models.Bert;
 using Microsoft.ML.Peft.Models.ResNets;
+using Microsoft.ML.Peft.Models.Roberta;
 using Microsoft.ML.Peft.Tests.Models.Bert;
 using Microsoft.ML.Peft.Tests.Models.ResNets;
+using Microsoft.ML.Peft.Tests.Models.Roberta;
 using Microsoft.ML.Peft.Tests.PeftModels.Support;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -12,7 +14,7 @@ namespace Microsoft.ML.Peft.Tests.Tuners;
 
 /// <summary>
 /// The library's real models in tiny sizes for the IA3, bottleneck-adapter and baseline tests: a BERT classifier
-/// (hidden 16, 2 layers) and a ResNet with basic blocks, each with seeded non-trivial weights, an input, and a way to
+/// (hidden 16, 2 layers), a RoBERTa classifier and a ResNet with basic blocks, each with seeded non-trivial weights, an input, and a way to
 /// build a fresh copy of the same base.
 /// </summary>
 internal sealed class RealModel
@@ -93,7 +95,28 @@ internal sealed class RealModel
             m => ResNetTestWeights.Randomize(m, seed: 82));
     }
 
-    public static RealModel ByName(string name) => name == "BERT" ? Bert() : ResNet();
+    public static RealModel Roberta()
+    {
+        RobertaConfig config = RobertaTestData.TinyRoberta(numLabels: 3);
+        ModelTestData.Batch batch = RobertaTestData.PaddedBatch();
+        return new RealModel(
+            "RoBERTa",
+            () => new RobertaForSequenceClassification(config),
+            m =>
+            {
+                using Tensor ids = batch.IdsTensor();
+                using Tensor mask = batch.MaskTensor();
+                return ((RobertaForSequenceClassification)m).Forward(ids, mask);
+            },
+            m => ModelTestData.Randomize(m, seed: 84));
+    }
+
+    public static RealModel ByName(string name) => name switch
+    {
+        "BERT" => Bert(),
+        "RoBERTa" => Roberta(),
+        _ => ResNet(),
+    };
 }
 
 /// <summary>Checks shared by the method tests.</summary>

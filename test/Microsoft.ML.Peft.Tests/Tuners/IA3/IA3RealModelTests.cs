@@ -4,10 +4,10 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Tuners.IA3;
 
-/// <summary>(IA)³ on the library's real BERT classifier and ResNet: default targets, identity at start, PEFT's files.</summary>
+/// <summary>(IA)³ on the library's real BERT and RoBERTa classifiers and ResNet: default targets, identity at start, PEFT's files.</summary>
 public sealed class IA3RealModelTests
 {
-    public static TheoryData<string> Models => new() { "BERT", "ResNet" };
+    public static TheoryData<string> Models => new() { "BERT", "RoBERTa", "ResNet" };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -18,7 +18,7 @@ public sealed class IA3RealModelTests
         using var peft = PeftModel.Create(real.Fresh(), new IA3Config());
         var layers = ((IA3Model)peft.BaseModel).IA3Layers;
         var config = (IA3Config)peft.ActivePeftConfig;
-        if (name == "BERT")
+        if (name != "ResNet")
         {
             // PEFT's bert entries: key and value scale their outputs; both output projections (by the suffix rule) their inputs.
             Assert.Equal(["key", "output.dense", "value"], config.TargetModules!.Names.Order(StringComparer.Ordinal));
@@ -47,7 +47,7 @@ public sealed class IA3RealModelTests
         using var folder = new TemporaryFolder();
         RealModel real = RealModel.ByName(name);
         using Tensor baseLogits = real.BaseLogits();
-        using var peft = PeftModel.Create(real.Fresh(), new IA3Config { TaskType = name == "BERT" ? TaskType.SeqCls : null });
+        using var peft = PeftModel.Create(real.Fresh(), new IA3Config { TaskType = name != "ResNet" ? TaskType.SeqCls : null });
         MethodAssert.Perturb(peft, seed: 21);
         using var noGrad = no_grad();
         using Tensor adapted = real.Run(peft.Model).detach().clone();
@@ -69,15 +69,15 @@ public sealed class IA3RealModelTests
         peft.SavePretrained(folder.Path);
 
         JsonObject json = MethodAssert.ReadConfig(folder.Path);
-        string head = name == "BERT" ? "classifier" : "fc";
+        string head = name != "ResNet" ? "classifier" : "fc";
         Assert.Equal("IA3", (string?)json["peft_type"]);
-        Assert.Equal(name == "BERT" ? "SEQ_CLS" : null, (string?)json["task_type"]);
+        Assert.Equal(name != "ResNet" ? "SEQ_CLS" : null, (string?)json["task_type"]);
         Assert.False((bool)json["fan_in_fan_out"]!);
         Assert.True((bool)json["init_ia3_weights"]!);
         Assert.True((bool)json["inference_mode"]!);
         Assert.Equal([head], json["modules_to_save"]!.AsArray().Select(n => (string?)n));
         Assert.False(json.ContainsKey("layers_to_transform"), "PEFT's IA3Config has no layers_to_transform.");
-        if (name == "BERT")
+        if (name != "ResNet")
         {
             Assert.Equal(["key", "output.dense", "value"], json["target_modules"]!.AsArray().Select(n => (string?)n));
             Assert.Equal(["output.dense"], json["feedforward_modules"]!.AsArray().Select(n => (string?)n));
@@ -108,7 +108,7 @@ public sealed class IA3RealModelTests
     {
         RealModel real = RealModel.ByName(name);
         using var peft = PeftModel.Create(real.Fresh(), new IA3Config());
-        string head = name == "BERT" ? "classifier" : "fc";
+        string head = name != "ResNet" ? "classifier" : "fc";
         MethodAssert.OnlyTrainableParametersGetGradients(
             peft,
             () => real.Run(peft.Model),
