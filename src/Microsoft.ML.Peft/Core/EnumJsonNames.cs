@@ -6,6 +6,14 @@ internal static class EnumJsonNames
     private static readonly (PeftType Type, string Name)[] PeftTypes =
     [
         (PeftType.Lora, "LORA"),
+        (PeftType.IA3, "IA3"),
+
+        // PEFT has no such methods; the names are this library's (documented in Tuners/Adapters and Tuners/Baselines).
+        (PeftType.BottleneckAdapter, "BOTTLENECK_ADAPTER"),
+        (PeftType.HeadOnly, "HEAD_ONLY"),
+        (PeftType.BitFit, "BITFIT"),
+        (PeftType.LayerNormTuning, "LAYERNORM_TUNING"),
+        (PeftType.FullFineTuning, "FULL_FINE_TUNING"),
     ];
 
     private static readonly (TaskType Type, string Name)[] TaskTypes =

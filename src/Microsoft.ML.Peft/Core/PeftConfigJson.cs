@@ -1,5 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Tuners.Adapters;
+using Microsoft.ML.Peft.Tuners.Baselines;
+using Microsoft.ML.Peft.Tuners.IA3;
 using Microsoft.ML.Peft.Tuners.Lora;
 
 namespace Microsoft.ML.Peft;
@@ -11,6 +14,12 @@ internal static class PeftConfigJson
     private static readonly Dictionary<PeftType, Func<ConfigJsonReader, PeftConfig>> Readers = new()
     {
         [PeftType.Lora] = LoraConfigJson.Read,
+        [PeftType.IA3] = IA3ConfigJson.Read,
+        [PeftType.BottleneckAdapter] = BottleneckAdapterConfigJson.Read,
+        [PeftType.HeadOnly] = BaselineConfigJson.ReadHeadOnly,
+        [PeftType.BitFit] = BaselineConfigJson.ReadBitFit,
+        [PeftType.LayerNormTuning] = BaselineConfigJson.ReadLayerNormTuning,
+        [PeftType.FullFineTuning] = BaselineConfigJson.ReadFullFineTuning,
     };
 
     /// <summary>The file text: sorted keys, two-space indentation, as PEFT's <c>json.dumps(..., indent=2, sort_keys=True)</c>.</summary>

@@ -12,4 +12,22 @@ public enum PeftType
 {
     /// <summary>Low-rank adaptation (LoRA) and its variants rsLoRA and DoRA; PEFT's <c>"LORA"</c>.</summary>
     Lora,
+
+    /// <summary>(IA)³, learned rescaling vectors on activations; PEFT's <c>"IA3"</c>.</summary>
+    IA3,
+
+    /// <summary>Bottleneck adapters (Houlsby, Pfeiffer, parallel); this library's <c>"BOTTLENECK_ADAPTER"</c> (PEFT has none).</summary>
+    BottleneckAdapter,
+
+    /// <summary>Linear probing, only the task head trains; this library's <c>"HEAD_ONLY"</c>.</summary>
+    HeadOnly,
+
+    /// <summary>BitFit, every bias and the task head train; this library's <c>"BITFIT"</c>.</summary>
+    BitFit,
+
+    /// <summary>Normalization tuning, LayerNorm/BatchNorm weights and biases and the task head train; this library's <c>"LAYERNORM_TUNING"</c>.</summary>
+    LayerNormTuning,
+
+    /// <summary>Full fine-tuning, every parameter trains; this library's <c>"FULL_FINE_TUNING"</c>.</summary>
+    FullFineTuning,
 }

@@ -61,7 +61,8 @@ internal static class TargetModuleMatcher
             ? FullMatch(pattern, key)
             : selector.Names.Any(name => key == name || key.EndsWith("." + name, StringComparison.Ordinal));
 
-    private static bool FullMatch(string pattern, string key) =>
+    /// <summary>Python's <c>re.fullmatch(pattern, key)</c>.</summary>
+    internal static bool FullMatch(string pattern, string key) =>
         Regex.IsMatch(key, $@"\A(?:{pattern})\z", RegexOptions.None, Timeout);
 
     private static bool IsInLayers(string key, IReadOnlyList<int> layers, IReadOnlyList<string>? layersPattern)

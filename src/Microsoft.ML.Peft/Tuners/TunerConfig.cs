@@ -69,7 +69,7 @@ public abstract record TunerConfig : PeftConfig
     }
 
     /// <summary>PEFT stores a name list as a set, so its order carries no meaning; we write it sorted for stable files.</summary>
-    private static JsonNode? SelectorToJson(ModuleSelector? selector) => selector switch
+    internal static JsonNode? SelectorToJson(ModuleSelector? selector) => selector switch
     {
         null => null,
         { Pattern: { } pattern } => pattern,

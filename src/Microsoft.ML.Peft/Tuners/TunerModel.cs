@@ -87,6 +87,19 @@ public abstract class TunerModel : nn.Module
     /// <summary>Whether <paramref name="layer"/> is one of this method's layers.</summary>
     protected abstract bool IsOwnLayer(TunerLayer layer);
 
+    /// <summary>
+    /// Whether this method wraps target modules in adapter layers (true for LoRA, IA3 and bottleneck adapters). The
+    /// baselines (head-only, BitFit, …) wrap nothing: they only choose which base parameters train, through
+    /// <see cref="ExtraTrainableParameters"/> and <see cref="ExtraSavedKeys"/>, and ignore <c>target_modules</c>.
+    /// </summary>
+    protected virtual bool WrapsModules => true;
+
+    /// <summary>
+    /// Whether loading fails when a key of <see cref="ExtraSavedKeys"/> is absent from the file. False by default
+    /// (PEFT's LoRA <c>lora_only</c> files lack the biases); true for the baselines, whose extra keys are the adapter.
+    /// </summary>
+    protected virtual bool ExtraSavedKeysRequired => false;
+
     /// <summary>Base parameters that train with the active adapter besides its own (LoRA's <c>bias</c> setting).</summary>
     protected virtual IEnumerable<Parameter> ExtraTrainableParameters(TunerConfig config) => [];
 
@@ -128,19 +141,23 @@ public abstract class TunerModel : nn.Module
 
         TunerConfig resolved = ResolveConfig(config, adapterName);
         resolved.Validate();
-        ModuleSelector targets = resolved.TargetModules ??
-                                 throw new ArgumentException("The configuration selects no target modules.", nameof(config));
 
         var modules = Model.named_modules().ToList();
         var insideLayers = _layers.Select(l => l.Key + ".").ToList();
         bool IsInsideLayer(string key) => insideLayers.Any(prefix => key.StartsWith(prefix, StringComparison.Ordinal));
 
-        var matches = modules
-            .Where(m => !IsInsideLayer(m.name) && TargetModuleMatcher.IsTarget(resolved, m.name, targets))
-            .ToList();
-        if (matches.Count == 0)
+        List<(string name, nn.Module module)> matches = [];
+        if (WrapsModules)
         {
-            throw new ArgumentException(NoMatchMessage(targets, modules.Select(m => m.name)), nameof(config));
+            ModuleSelector targets = resolved.TargetModules ??
+                                     throw new ArgumentException("The configuration selects no target modules.", nameof(config));
+            matches = modules
+                .Where(m => !IsInsideLayer(m.name) && TargetModuleMatcher.IsTarget(resolved, m.name, targets))
+                .ToList();
+            if (matches.Count == 0)
+            {
+                throw new ArgumentException(NoMatchMessage(targets, modules.Select(m => m.name)), nameof(config));
+            }
         }
 
         // Check and create everything before changing the model, so a failure leaves it as it was: first whether this
@@ -394,7 +411,7 @@ public abstract class TunerModel : nn.Module
     {
         RequireAdapter(adapterName);
         Dictionary<string, Tensor> targets = AdapterStateDict(adapterName, includeExtra: true);
-        var required = AdapterStateDict(adapterName, includeExtra: false).Keys.ToHashSet(StringComparer.Ordinal);
+        var required = AdapterStateDict(adapterName, includeExtra: ExtraSavedKeysRequired).Keys.ToHashSet(StringComparer.Ordinal);
 
         var unexpected = source.Keys.Where(k => !targets.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
