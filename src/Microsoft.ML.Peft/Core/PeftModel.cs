@@ -27,7 +27,9 @@ public class PeftModel : nn.Module
         : base(nameof(PeftModel))
     {
         base_model = tuner;
+        bool training = tuner.training;
         register_module("base_model", tuner);
+        train(training); // registering a child gives it the new parent's (training) mode; keep the model's own
     }
 
     /// <summary>The tuner that holds the adapters (PEFT's <c>base_model</c>, for LoRA a <see cref="LoraModel"/>).</summary>

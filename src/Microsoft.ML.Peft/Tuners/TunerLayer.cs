@@ -27,7 +27,9 @@ public abstract class TunerLayer : nn.Module<Tensor, Tensor>
     {
         ArgumentNullException.ThrowIfNull(baseLayer);
         base_layer = baseLayer;
+        bool training = baseLayer.training;
         register_module("base_layer", baseLayer);
+        train(training); // registering a child gives it the new parent's (training) mode; keep the wrapped layer's own
     }
 
     /// <summary>The wrapped layer of the model.</summary>

@@ -34,7 +34,9 @@ public abstract class TunerModel : nn.Module
     {
         ArgumentNullException.ThrowIfNull(model);
         this.model = model;
+        bool training = model.training;
         register_module("model", model);
+        train(training); // registering a child gives it the new parent's (training) mode; keep the model's own
         // By name: moving the model to another device replaces the parameter objects.
         foreach (var (parameterName, parameter) in model.named_parameters())
         {
@@ -199,10 +201,14 @@ public abstract class TunerModel : nn.Module
         foreach (var (key, layer) in existing)
         {
             AddToLayer(layer, key, resolved, adapterName, initialize);
+            layer.train(layer.BaseLayer.training); // new adapter modules start in training mode; keep the model's mode
         }
 
         foreach (var (plan, layer, key) in created)
         {
+            // A new module starts in training mode: keep the mode of the module it wraps, so an eval-mode model
+            // stays in eval mode (no LoRA dropout, BatchNorm on running statistics).
+            layer.train(layer.BaseLayer.training);
             layer.SetAdapter(ActiveAdapter ?? adapterName);
             _layers.Add(new InjectedLayer(key, layer, plan!.Apply(layer)));
         }

@@ -63,6 +63,23 @@ public sealed class RealModelLoraTests
             head: "fc");
     }
 
+    [Fact]
+    public void AdaptersAddedToAnEvalModeModelStayInEvalMode()
+    {
+        using var model = new BertForSequenceClassification(ModelTestData.TinyBert(numLabels: 2));
+        ModelTestData.Randomize(model, seed: 75);
+        model.eval();
+        Assert.All(model.modules(), m => Assert.False(m.training, $"before: {m.GetName()} is in training mode"));
+        using var peft = PeftModel.Create(model, new LoraConfig { R = 4, LoraDropout = 0.5, InitLoraWeights = LoraInitialization.Random });
+
+        Assert.All(peft.modules(), m => Assert.False(m.training, $"{m.GetName()} is in training mode"));
+        ModelTestData.Batch batch = ModelTestData.PaddedBatch(padId: 0);
+        using var noGrad = no_grad();
+        using Tensor first = model.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
+        using Tensor second = model.Forward(batch.IdsTensor(), batch.MaskTensor(), batch.TokenTypesTensor());
+        Assert.True(first.eq(second).all().item<bool>(), "LoRA dropout is active in an eval-mode model.");
+    }
+
     private static void AssertLoraEndToEnd<TModel>(
         TModel model, Func<TModel> freshBase, LoraConfig config, Func<nn.Module, Tensor> run, string[] expectedTargets, string head)
         where TModel : nn.Module
