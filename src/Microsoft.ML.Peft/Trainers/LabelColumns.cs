@@ -27,7 +27,8 @@ internal static class LabelColumns
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or of the wrong type.</exception>
     public static DataViewType? Require(SchemaShape schema, string name, PredictionKind kind)
     {
-        if (!schema.TryFindColumn(name, out SchemaShape.Column column))
+        SchemaShape.Column column = Find(schema, name);
+        if (column.Name is null)
         {
             throw new ArgumentOutOfRangeException(nameof(schema), $"Label column '{name}' is not in the data (columns: {string.Join(", ", schema.Select(c => c.Name))}).");
         }
@@ -44,16 +45,16 @@ internal static class LabelColumns
             throw Mismatch(name, kind, $"{column.Kind} of {column.ItemType}{(column.IsKey ? " (key)" : string.Empty)}");
         }
 
-        return kind == PredictionKind.Multiclass && column.Annotations.TryFindColumn(MLNetSeam.ScoreColumnAnnotations.KeyValues, out SchemaShape.Column values)
-            ? values.ItemType
-            : null;
+        SchemaShape.Column values = column.Annotations is null ? default : Find(column.Annotations, MLNetSeam.ScoreColumnAnnotations.KeyValues);
+        return kind == PredictionKind.Multiclass && values.Name is not null ? values.ItemType : null;
     }
 
     /// <summary>Checks a text column of an estimator's input shape.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or not a scalar text column.</exception>
     public static void RequireText(SchemaShape schema, string name, string role)
     {
-        if (!schema.TryFindColumn(name, out SchemaShape.Column column))
+        SchemaShape.Column column = Find(schema, name);
+        if (column.Name is null)
         {
             throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' is not in the data (columns: {string.Join(", ", schema.Select(c => c.Name))}).");
         }
@@ -63,6 +64,9 @@ internal static class LabelColumns
             throw new ArgumentOutOfRangeException(nameof(schema), $"{role} column '{name}' must be of type String (text) but is {column.Kind} of {column.ItemType}.");
         }
     }
+
+    // The last column of that name: a later column shadows an earlier one, as in a data view.
+    private static SchemaShape.Column Find(SchemaShape schema, string name) => schema.LastOrDefault(c => c.Name == name);
 
     private static ArgumentOutOfRangeException Mismatch(string name, PredictionKind kind, string actual) => new(
         "inputSchema",
