@@ -100,4 +100,32 @@ public static class PeftTrainersCatalog
             TextColumnName = textColumnName,
             SecondTextColumnName = secondTextColumnName,
         });
+
+    /// <summary>Fine-tunes a ResNet as a multiclass image classifier with a PEFT adapter (LoRA r = 8 on its 3×3 convolutions by default).</summary>
+    public static PeftImageClassificationTrainer PeftImageClassification(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog, PeftImageClassificationTrainer.Options options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new PeftImageClassificationTrainer(CatalogEnvironment.Of(catalog), options);
+    }
+
+    /// <summary>Fine-tunes the ResNet <paramref name="baseModel"/> as a multiclass image classifier with the default settings (LoRA r = 8, 3 epochs, ImageNet preprocessing).</summary>
+    /// <param name="catalog">The multiclass trainers catalog.</param>
+    /// <param name="baseModel">A <c>.safetensors</c> file or folder with torchvision ResNet weights, or a Hub id.</param>
+    /// <param name="labelColumnName">The label column, a key type.</param>
+    /// <param name="imageColumnName">The image column: paths (text) or encoded bytes.</param>
+    /// <param name="imageFolder">The folder relative paths are resolved against, or null.</param>
+    public static PeftImageClassificationTrainer PeftImageClassification(
+        this MulticlassClassificationCatalog.MulticlassClassificationTrainers catalog,
+        string baseModel,
+        string labelColumnName = "Label",
+        string imageColumnName = "Image",
+        string? imageFolder = null) =>
+        catalog.PeftImageClassification(new PeftImageClassificationTrainer.Options
+        {
+            BaseModel = baseModel,
+            LabelColumnName = labelColumnName,
+            ImageColumnName = imageColumnName,
+            ImageFolder = imageFolder,
+        });
 }
