@@ -1,0 +1,87 @@
+using Microsoft.ML.Peft.Training;
+using Microsoft.ML.Peft.Training.Data;
+using Microsoft.ML.Peft.Training.Tasks;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Trainers;
+
+/// <summary>
+/// The part of <c>Fit</c> every trainer shares: put the adapter on the network (or unfreeze it all for full
+/// fine-tuning), train with the engine, keep a copy of the trained adapter, and merge it in unless asked not to.
+/// </summary>
+internal static class PeftFitting
+{
+    /// <summary>Trains <paramref name="network"/> (which this call then owns: it is disposed on failure).</summary>
+    public static (InferenceModel Model, TrainingResult Result) Train<TBatch>(
+        nn.Module network,
+        PeftConfig? peftConfig,
+        bool mergeAdapter,
+        TrainingOptions training,
+        ITrainingTask<TBatch> task,
+        ITrainingData<TBatch> trainData,
+        ITrainingData<TBatch>? validationData)
+        where TBatch : ITrainingBatch
+    {
+        ModelArchitecture architecture = ModelArchitecture.Of(network);
+        PeftModel? peft = null;
+        try
+        {
+            if (peftConfig is null)
+            {
+                foreach (var parameter in network.parameters())
+                {
+                    parameter.requires_grad = true;
+                }
+            }
+            else
+            {
+                peft = PeftModel.Create(network, peftConfig);
+            }
+
+            // The engine trains the network itself: with an adapter injected, its forward pass runs through it.
+            TrainingResult result = new TrainingLoop(training).Fit(network, task, trainData, validationData);
+            return (Finish(network, peft, architecture, mergeAdapter), result);
+        }
+        catch
+        {
+            if (peft is not null)
+            {
+                peft.Dispose();
+            }
+            else
+            {
+                network.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static InferenceModel Finish(nn.Module network, PeftModel? peft, ModelArchitecture architecture, bool mergeAdapter)
+    {
+        if (peft is null)
+        {
+            return new InferenceModel(network, network, architecture, unmergedAdapterConfig: null, adapter: null);
+        }
+
+        TrainedAdapter adapter = TrainedAdapter.Capture(peft);
+        if (!mergeAdapter)
+        {
+            return new InferenceModel(peft, peft.Model, architecture, adapter.ConfigJson, adapter);
+        }
+
+        nn.Module merged;
+        try
+        {
+            merged = peft.MergeAndUnload();
+        }
+        catch (NotSupportedException e)
+        {
+            adapter.Dispose();
+            throw new NotSupportedException($"{e.Message} This adapter cannot be merged into the base weights; set MergeAdapter = false to keep it as separate layers.", e);
+        }
+
+        peft.Dispose();
+        return new InferenceModel(merged, merged, architecture, unmergedAdapterConfig: null, adapter);
+    }
+}

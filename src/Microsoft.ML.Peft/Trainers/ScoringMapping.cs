@@ -1,0 +1,81 @@
+using System.Runtime.CompilerServices;
+using Microsoft.ML.Peft.MLNetSeam;
+
+namespace Microsoft.ML.Peft.Trainers;
+
+/// <summary>
+/// The row mapping of a trained model: input columns in, score columns out. Row by row (a prediction engine, or any
+/// consumer of <c>GetRowToRowMapper</c>) each row is scored alone, once for all output columns; <see cref="TransformInBatches"/>
+/// gives the batched view that <c>Transform</c> returns.
+/// </summary>
+internal sealed class ScoringMapping<TInput> : IBatchedRowMapping
+{
+    // The getters of one row share its scores: ML.NET asks for each output column's getter separately.
+    private readonly ConditionalWeakTable<DataViewRow, RowScores> _rows = new();
+    private readonly Action<ModelWriter> _save;
+
+    public ScoringMapping(IScoringInputs<TInput> inputs, ScoreOutputs outputs, IBatchScorer<TInput> scorer, int batchSize, Action<ModelWriter> save)
+    {
+        Inputs = inputs;
+        Outputs = outputs;
+        Scorer = scorer;
+        BatchSize = batchSize;
+        _save = save;
+    }
+
+    public IScoringInputs<TInput> Inputs { get; }
+
+    public ScoreOutputs Outputs { get; }
+
+    public IBatchScorer<TInput> Scorer { get; }
+
+    /// <summary>Rows scored together by <see cref="TransformInBatches"/>.</summary>
+    public int BatchSize { get; }
+
+    public DataViewSchema.DetachedColumn[] GetOutputColumns(DataViewSchema inputSchema)
+    {
+        Inputs.Validate(inputSchema);
+        return Outputs.Columns(inputSchema);
+    }
+
+    public bool IsInputNeeded(DataViewSchema inputSchema, int inputColumnIndex, Func<int, bool> isOutputActive)
+    {
+        if (!Enumerable.Range(0, Outputs.ColumnNames.Count).Any(isOutputActive))
+        {
+            return false;
+        }
+
+        string name = inputSchema[inputColumnIndex].Name;
+        return Inputs.ColumnNames.Contains(name) && inputSchema.GetColumnOrNull(name)?.Index == inputColumnIndex;
+    }
+
+    public Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer)
+    {
+        disposer = null;
+        RowScores scores = _rows.GetValue(input, row => new RowScores(row, Inputs.CreateReader(row), Scorer));
+        return Outputs.MakeGetter(outputIndex, scores.Current);
+    }
+
+    public void Save(ModelWriter writer) => _save(writer);
+
+    /// <summary>The view <c>Transform</c> returns: <paramref name="input"/> with the score columns, computed a batch at a time.</summary>
+    public IDataView TransformInBatches(IDataView input, DataViewSchema outputSchema) => new BatchedScoringDataView<TInput>(input, outputSchema, this);
+
+    /// <summary>The scores of a row, computed when first asked for at each position.</summary>
+    private sealed class RowScores(DataViewRow row, Func<TInput> read, IBatchScorer<TInput> scorer)
+    {
+        private long _position = -1;
+        private float[] _scores = [];
+
+        public float[] Current()
+        {
+            if (_position != row.Position)
+            {
+                _scores = scorer.Score([read()])[0];
+                _position = row.Position;
+            }
+
+            return _scores;
+        }
+    }
+}
