@@ -18,7 +18,8 @@ internal static class TextBaseModels
     private static readonly string[] RobertaTypes = ["roberta", "xlm-roberta", "camembert"];
 
     /// <summary>The network (with <paramref name="numLabels"/> outputs, labelled <paramref name="labelNames"/>) and the tokenizer.</summary>
-    public static (nn.Module Network, TextTokenizer Tokenizer) Create(PeftTextTrainerOptions options, int numLabels, IReadOnlyList<string>? labelNames, bool regression)
+    public static (nn.Module Network, TextTokenizer Tokenizer) Create(
+        PeftTextTrainerOptions options, int numLabels, IReadOnlyList<string>? labelNames, bool regression, Action<string> log)
     {
         void Configure(BertConfig config) => SetLabels(config, numLabels, labelNames, regression);
 
@@ -38,9 +39,23 @@ internal static class TextBaseModels
         string configPath = PretrainedFolder.ConfigPath(path);
         string folder = Path.GetDirectoryName(configPath)!;
         bool isRoberta = RobertaTypes.Contains(ReadModelType(configPath));
-        nn.Module network = isRoberta
-            ? RobertaForSequenceClassification.FromPretrained(path, Configure)
-            : BertForSequenceClassification.FromPretrained(path, Configure);
+        nn.Module network;
+        using (ITensorSource checkpoint = CheckpointFiles.Open(path))
+        {
+            if (isRoberta)
+            {
+                RobertaConfig config = RobertaConfig.FromFile(configPath);
+                Configure(config);
+                network = RobertaForSequenceClassification.FromPretrained(config, FitHead(checkpoint, "classifier.out_proj.weight", numLabels, log));
+            }
+            else
+            {
+                BertConfig config = BertConfig.FromFile(configPath);
+                Configure(config);
+                network = BertForSequenceClassification.FromPretrained(config, FitHead(checkpoint, "classifier.weight", numLabels, log));
+            }
+        }
+
         try
         {
             TextTokenizer tokenizer = options.Tokenizer ?? (isRoberta ? RobertaTextTokenizer.FromPretrained(folder) : BertTextTokenizer.FromPretrained(folder));
@@ -75,6 +90,22 @@ internal static class TextBaseModels
         return length <= positions
             ? length
             : throw new ArgumentOutOfRangeException(nameof(requested), requested, $"MaxSequenceLength {requested} exceeds the model's {positions} positions.");
+    }
+
+    /// <summary>
+    /// The checkpoint as is when it has no head or a head of <paramref name="numLabels"/> outputs; otherwise without its
+    /// head, which the model then creates afresh (a checkpoint fine-tuned for other labels is still a good base).
+    /// </summary>
+    private static ITensorSource FitHead(ITensorSource checkpoint, string headWeightKey, int numLabels, Action<string> log)
+    {
+        if (!checkpoint.Contains(headWeightKey) || checkpoint.GetShape(headWeightKey) is [long rows, _] && rows == numLabels)
+        {
+            return checkpoint;
+        }
+
+        log($"{checkpoint.Description}: its head '{headWeightKey}' has shape [{string.Join(", ", checkpoint.GetShape(headWeightKey))}]; " +
+            $"a new head with {numLabels} outputs replaces it.");
+        return new WithoutHeadTensorSource(checkpoint, BertStyleSequenceClassifier<BertConfig>.ClassifierName + ".");
     }
 
     private static BertConfig Config(nn.Module network) => network switch

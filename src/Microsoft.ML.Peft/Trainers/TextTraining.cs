@@ -43,8 +43,9 @@ internal static class TextTraining
             // Seeds torch's generator, which draws the new head and the adapter's initial weights.
         }
 
+        TrainingOptions training = TrainerSettings.Create(environment, options, seed, trainerName);
         (nn.Module network, TextTokenizer tokenizer) = TextBaseModels.Create(
-            options, numLabels, kind == PredictionKind.Binary ? ["False", "True"] : classes?.Names, kind == PredictionKind.Regression);
+            options, numLabels, kind == PredictionKind.Binary ? ["False", "True"] : classes?.Names, kind == PredictionKind.Regression, training.Log ?? (_ => { }));
         TextDataSet train;
         TextDataSet? validation;
         int maxLength;
@@ -69,7 +70,6 @@ internal static class TextTraining
             TaskType = options.Peft.TaskType ?? TaskType.SeqCls,
             BaseModelNameOrPath = options.Peft.BaseModelNameOrPath ?? options.BaseModel,
         };
-        TrainingOptions training = TrainerSettings.Create(environment, options, seed, trainerName);
         ITrainingTask<TextBatch> task = kind == PredictionKind.Regression ? TrainingTasks.SequenceRegression() : TrainingTasks.SequenceClassification();
         (InferenceModel model, TrainingResult result) = PeftFitting.Train(network, peft, options.MergeAdapter, training, task, train, validation);
         var parts = new TextScoringParts(inputs, tokenizer, maxLength, options.InferenceBatchSize, new ScoreOutputs(kind, classes), model);
