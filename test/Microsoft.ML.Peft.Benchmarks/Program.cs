@@ -39,9 +39,14 @@ var models = new Option<string[]>("--models")
     Description = $"Step-time rows only for these models ({string.Join(", ", BenchmarkModels.All)}); default all.",
     AllowMultipleArgumentsPerToken = true,
 };
+var transferThreads = new Option<int>("--transfer-threads")
+{
+    Description = "Threads of the transfer runs (default 1: their matrices are small, and on a shared machine OpenMP barriers stall).",
+    DefaultValueFactory = _ => 1,
+};
 var trainingCommand = new Command("training", "Step time, GFLOP/s and peak RSS per model/method/precision; bucketing; transfer quality.")
 {
-    json, threads, only, quick, models,
+    json, threads, only, quick, models, transferThreads,
 };
 trainingCommand.SetAction(parse =>
 {
@@ -61,7 +66,7 @@ trainingCommand.SetAction(parse =>
         return 2;
     }
 
-    JsonObject result = TrainingBenchmark.Run(parts.ToHashSet(), parse.GetValue(quick), parse.GetValue(threads) ?? Environment.ProcessorCount, chosenModels, Console.WriteLine);
+    JsonObject result = TrainingBenchmark.Run(parts.ToHashSet(), parse.GetValue(quick), parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(transferThreads), chosenModels, Console.WriteLine);
     Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Write(parse.GetValue(json), result);
     return 0;

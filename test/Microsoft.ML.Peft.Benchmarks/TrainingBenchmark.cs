@@ -16,7 +16,7 @@ internal static class TrainingBenchmark
 
     public static readonly string[] Parts = [Rows, Bucketing, Transfer];
 
-    public static JsonObject Run(IReadOnlySet<string> parts, bool quick, int threads, IReadOnlyList<string>? models, Action<string> log)
+    public static JsonObject Run(IReadOnlySet<string> parts, bool quick, int threads, int transferThreads, IReadOnlyList<string>? models, Action<string> log)
     {
         set_num_threads(threads);
         var clock = Stopwatch.StartNew();
@@ -64,7 +64,8 @@ internal static class TrainingBenchmark
         {
             var transfer = new JsonArray();
             log("transfer:");
-            TransferBenchmark.Run(quick ? TransferSettings.Quick(threads) : TransferSettings.Full(threads), transfer, log);
+            TransferBenchmark.Run(quick ? TransferSettings.Quick(transferThreads) : TransferSettings.Full(transferThreads), transfer, log);
+            result["transfer_threads"] = transferThreads;
             result["transfer"] = transfer;
             result["transfer_checks"] = TransferChecks(transfer);
         }

@@ -16,9 +16,9 @@ namespace Microsoft.ML.Peft.Benchmarks;
 internal sealed record TransferSettings(
     int TextLayers, int TextHidden, int SourceEpochs, int TargetEpochs, int MaxLength, int? TargetTrainRows, bool Sentiment, int ImageSourceEpochs, int ImageTargetEpochs, int Threads)
 {
-    public static TransferSettings Quick(int threads) => new(2, 128, 4, 4, 64, 2000, Sentiment: false, ImageSourceEpochs: 8, ImageTargetEpochs: 8, threads);
+    public static TransferSettings Quick(int threads) => new(2, 128, 4, 8, 64, 2000, Sentiment: false, ImageSourceEpochs: 8, ImageTargetEpochs: 8, threads);
 
-    public static TransferSettings Full(int threads) => new(4, 256, 6, 5, 64, null, Sentiment: true, ImageSourceEpochs: 15, ImageTargetEpochs: 15, threads);
+    public static TransferSettings Full(int threads) => new(4, 256, 5, 8, 64, null, Sentiment: true, ImageSourceEpochs: 15, ImageTargetEpochs: 15, threads);
 }
 
 /// <summary>
@@ -29,9 +29,11 @@ internal sealed record TransferSettings(
 internal static class TransferBenchmark
 {
     private const long Seed = 42;
+    private static Action<string>? s_log;
 
     public static void Run(TransferSettings settings, JsonArray output, Action<string> log)
     {
+        s_log = log;
         Text(settings, output, log);
         Images(settings, output, log);
     }
@@ -90,7 +92,7 @@ internal static class TransferBenchmark
                 TextDataSet targetTest = TextDataSet.ForClassification(tokenizer, test.Select(i => texts[i]).ToList(), test.Select(i => labels[i]).ToList(), maxLength: settings.MaxLength, classCount: 2);
                 foreach ((string method, string precision, double lr) in new[]
                 {
-                    (FineTuningMethods.Full, "fp32", 2e-4), (FineTuningMethods.Lora, "fp32", 2e-3), (FineTuningMethods.Lora, "bf16", 2e-3),
+                    (FineTuningMethods.Full, "fp32", 2e-4), (FineTuningMethods.Lora, "fp32", 3e-3), (FineTuningMethods.Lora, "bf16", 3e-3),
                     (FineTuningMethods.Houlsby, "fp32", 1e-3), (FineTuningMethods.Head, "fp32", 5e-3),
                 })
                 {
@@ -241,6 +243,14 @@ internal static class TransferBenchmark
         SelectionMetric = EvaluationMetric.MacroF1,
         Seed = Seed,
         Threads = settings.Threads,
+        // Per-epoch rows only: the loop also logs the whole table again at the end.
+        Log = line =>
+        {
+            if (line.Count(c => c == '\n') < 2)
+            {
+                s_log?.Invoke("    " + line.Replace("\n", "\n    ", StringComparison.Ordinal));
+            }
+        },
     };
 
     /// <summary>Copies <paramref name="weights"/> into the parameters and buffers of the same names (the head is left out of them).</summary>
