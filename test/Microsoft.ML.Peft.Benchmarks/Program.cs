@@ -1,5 +1,5 @@
-// Benchmarks of Microsoft.ML.Peft. Each command prints a table and writes a JSON object (see README).
-//   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- training --json training.json
+// Benchmarks of Microsoft.ML.Peft. Each command prints a table and writes a JSON object (see README.md).
+//   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- training --json training.json [--quick] [--only rows|bucketing|transfer]
 //   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- matmul --json matmul.json
 using System.CommandLine;
 using System.Text.Json;
@@ -27,6 +27,85 @@ matmulCommand.SetAction(parse =>
     return 0;
 });
 root.Subcommands.Add(matmulCommand);
+
+var only = new Option<string[]>("--only")
+{
+    Description = $"Run only these parts ({string.Join(", ", TrainingBenchmark.Parts)}); default all.",
+    AllowMultipleArgumentsPerToken = true,
+};
+var quick = new Option<bool>("--quick") { Description = "Fewer steps, smaller transfer models and fewer epochs: a few minutes." };
+var models = new Option<string[]>("--models")
+{
+    Description = $"Step-time rows only for these models ({string.Join(", ", BenchmarkModels.All)}); default all.",
+    AllowMultipleArgumentsPerToken = true,
+};
+var transferThreads = new Option<int>("--transfer-threads")
+{
+    Description = "Threads of the transfer runs (default 1: their matrices are small, and on a shared machine OpenMP barriers stall).",
+    DefaultValueFactory = _ => 1,
+};
+var trainingCommand = new Command("training", "Step time, GFLOP/s and peak RSS per model/method/precision; bucketing; transfer quality.")
+{
+    json, threads, only, quick, models, transferThreads,
+};
+trainingCommand.SetAction(parse =>
+{
+    string[] parts = parse.GetValue(only) is { Length: > 0 } chosen ? chosen.SelectMany(p => p.Split(',')).ToArray() : TrainingBenchmark.Parts;
+    string? unknown = parts.FirstOrDefault(p => !TrainingBenchmark.Parts.Contains(p));
+    if (unknown is not null)
+    {
+        Console.Error.WriteLine($"--only: unknown part '{unknown}'; expected {string.Join(", ", TrainingBenchmark.Parts)}.");
+        return 2;
+    }
+
+    string[]? chosenModels = parse.GetValue(models) is { Length: > 0 } m ? m.SelectMany(x => x.Split(',')).ToArray() : null;
+    string? unknownModel = chosenModels?.FirstOrDefault(x => !BenchmarkModels.All.Contains(x));
+    if (unknownModel is not null)
+    {
+        Console.Error.WriteLine($"--models: unknown model '{unknownModel}'; expected {string.Join(", ", BenchmarkModels.All)}.");
+        return 2;
+    }
+
+    JsonObject result = TrainingBenchmark.Run(parts.ToHashSet(), parse.GetValue(quick), parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(transferThreads), chosenModels, Console.WriteLine);
+    Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Write(parse.GetValue(json), result);
+    return 0;
+});
+root.Subcommands.Add(trainingCommand);
+
+// Hidden: one step-time row, run by "training" in a fresh child process so that its peak RSS is that row's alone.
+var model = new Option<string>("--model") { Required = true };
+var method = new Option<string>("--method") { Required = true };
+var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "fp32" };
+var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
+var sequence = new Option<int>("--sequence") { DefaultValueFactory = _ => 128 };
+var imageSize = new Option<int>("--image-size") { DefaultValueFactory = _ => 224 };
+var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
+var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
+var stepCommand = new Command(ChildRows.CommandName, "(internal) Time one configuration's training steps in this process.")
+{
+    model, method, precision, batch, sequence, imageSize, warmup, steps, threads,
+};
+stepCommand.Hidden = true;
+stepCommand.SetAction(parse =>
+{
+    var spec = new RowSpec(
+        parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
+        parse.GetValue(imageSize), parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
+    JsonObject row = StepBenchmark.Run(spec);
+    Console.WriteLine(ChildRows.Marker + row.ToJsonString());
+    return 0;
+});
+root.Subcommands.Add(stepCommand);
+
+var profileCommand = new Command("profile", "(internal) Break a BERT step into passes and kernels.") { model, batch, sequence, threads };
+profileCommand.Hidden = true;
+profileCommand.SetAction(parse =>
+{
+    StepProfile.Run(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(threads) ?? Environment.ProcessorCount);
+    return 0;
+});
+root.Subcommands.Add(profileCommand);
 
 return root.Parse(args).Invoke();
 

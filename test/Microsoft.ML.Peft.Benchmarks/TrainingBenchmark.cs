@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.ML.Peft.Text;
+using static TorchSharp.torch;
+
+namespace Microsoft.ML.Peft.Benchmarks;
+
+/// <summary>The <c>training</c> command: matmul ceiling, step-time rows, bucketing and transfer, as one JSON object.</summary>
+internal static class TrainingBenchmark
+{
+    public const string Rows = "rows";
+    public const string Bucketing = "bucketing";
+    public const string Transfer = "transfer";
+
+    public static readonly string[] Parts = [Rows, Bucketing, Transfer];
+
+    public static JsonObject Run(IReadOnlySet<string> parts, bool quick, int threads, int transferThreads, IReadOnlyList<string>? models, Action<string> log)
+    {
+        set_num_threads(threads);
+        var clock = Stopwatch.StartNew();
+        var result = new JsonObject
+        {
+            ["machine"] = $"{Environment.ProcessorCount} logical CPUs, {RuntimeInformationText()}",
+            ["load_average_at_start"] = LoadAverage(),
+            ["threads"] = threads,
+            ["quick"] = quick,
+        };
+
+        double fp32 = MatmulCeiling.GigaFlops(ScalarType.Float32);
+        double bf16 = MatmulCeiling.GigaFlops(ScalarType.BFloat16);
+        result["matmul_fp32_gflops"] = Math.Round(fp32, 1);
+        result["matmul_bf16_gflops"] = Math.Round(bf16, 1);
+        log($"matmul 2048³ ceiling: fp32 {fp32:F1} GFLOP/s, bf16 {bf16:F1} GFLOP/s ({threads} threads)");
+
+        if (parts.Contains(Rows))
+        {
+            var rows = new JsonArray();
+            foreach (RowSpec spec in RowSpecs(quick, threads, models))
+            {
+                log($"row {spec.Model} {spec.Method} {spec.Precision} ...");
+                JsonObject row = ChildRows.Run(spec, TimeSpan.FromMinutes(20));
+                rows.Add(row);
+                log("  " + RowLine(row));
+            }
+
+            result["rows"] = rows;
+            result["row_table"] = RowTable(rows);
+            result["acceptance"] = Acceptance(rows, fp32);
+        }
+
+        ITextTokenizer tokenizer = BertTextTokenizer.FromVocabFile(SharedDataSets.PathOf("vocab/bert-base-uncased/vocab.txt"));
+        if (parts.Contains(Bucketing))
+        {
+            JsonObject bucketing = BucketingBenchmark.Run(tokenizer, batchSize: 32);
+            result["bucketing_token_ratio"] = bucketing["bucketing_token_ratio"]!.DeepClone();
+            result["bucketing"] = bucketing;
+            log($"bucketing on BANKING77 train: {bucketing["positions_bucketed"]} token positions bucketed vs {bucketing["positions_pad_to_128"]} padded to 128 " +
+                $"(ratio {bucketing["bucketing_token_ratio"]}; dynamic padding without bucketing {bucketing["dynamic_padding_token_ratio"]}; real tokens {bucketing["real_token_ratio"]})");
+        }
+
+        if (parts.Contains(Transfer))
+        {
+            var transfer = new JsonArray();
+            log("transfer:");
+            TransferBenchmark.Run(quick ? TransferSettings.Quick(transferThreads) : TransferSettings.Full(transferThreads), transfer, log);
+            result["transfer_threads"] = transferThreads;
+            result["transfer"] = transfer;
+            result["transfer_checks"] = TransferChecks(transfer);
+        }
+
+        result["load_average_at_end"] = LoadAverage();
+        result["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1);
+        return result;
+    }
+
+    public static IEnumerable<RowSpec> RowSpecs(bool quick, int threads, IReadOnlyList<string>? models)
+    {
+        int warmup = quick ? 1 : 2;
+        int steps = quick ? 3 : 5;
+        foreach (string model in models ?? BenchmarkModels.All)
+        {
+            bool bert = BenchmarkModels.IsBert(model);
+            foreach (string precision in new[] { "fp32", "bf16" })
+            {
+                foreach (string method in FineTuningMethods.All)
+                {
+                    if (!bert && method == FineTuningMethods.Houlsby)
+                    {
+                        continue; // bottleneck adapters are defined for transformer layers
+                    }
+
+                    yield return new RowSpec(model, method, precision, Batch: 8, Sequence: 128, ImageSize: 224, warmup, steps, threads);
+                }
+            }
+        }
+    }
+
+    public static string RowLine(JsonObject row)
+    {
+        if ((string?)row["status"] != "ok")
+        {
+            return $"{row["model"],-10} {row["method"],-8} {row["precision"],-5} {row["status"]}";
+        }
+
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{row["model"],-10} {row["method"],-8} {row["precision"],-5} step {(double)row["step_s_median"]!,8:F3} s  {(double)row["samples_per_s"]!,7:F2} samples/s  " +
+            $"{(double)row["gflops"]!,7:F1} GFLOP/s  ({(double)row["gflop_per_step"]!,7:F1} GFLOP/step)  peak RSS {(double)row["peak_rss_mib"]!,7:F0} MiB  " +
+            $"trainable {(double)row["trainable_pct"]!,8:F4}%  nearby fp32 ceiling {(double)row["nearby_matmul_fp32_gflops"]!,6:F1}");
+    }
+
+    private static JsonArray RowTable(JsonArray rows) => new(rows.OfType<JsonObject>().Select(r => (JsonNode)RowLine(r)).ToArray());
+
+    /// <summary>The acceptance figures of the issue, computed from this run's rows.</summary>
+    private static JsonObject Acceptance(JsonArray rows, double fp32Ceiling)
+    {
+        JsonObject? Find(string model, string method, string precision) => rows.OfType<JsonObject>().FirstOrDefault(r =>
+            (string?)r["model"] == model && (string?)r["method"] == method && (string?)r["precision"] == precision && (string?)r["status"] == "ok");
+        double? Get(JsonObject? row, string field) => row?[field] is JsonNode node ? (double)node : null;
+
+        JsonObject? fullFp32 = Find(BenchmarkModels.BertBase, FineTuningMethods.Full, "fp32");
+        JsonObject? loraFp32 = Find(BenchmarkModels.BertBase, FineTuningMethods.Lora, "fp32");
+        JsonObject? loraBf16 = Find(BenchmarkModels.BertBase, FineTuningMethods.Lora, "bf16");
+        double? speedup = Get(fullFp32, "step_s_median") / Get(loraFp32, "step_s_median");
+        double? rss = Get(loraFp32, "peak_rss_mib") / Get(fullFp32, "peak_rss_mib");
+        double? efficiency = Get(fullFp32, "gflops") / fp32Ceiling;
+        double? nearbyEfficiency = Get(fullFp32, "gflops") / Get(fullFp32, "nearby_matmul_fp32_gflops");
+        double? bf16Speedup = Get(loraFp32, "step_s_median") / Get(loraBf16, "step_s_median");
+        JsonNode? Round(double? value) => value is { } v ? JsonValue.Create(Math.Round(v, 3)) : null;
+        return new JsonObject
+        {
+            ["bert_base_lora_fp32_speedup_vs_full"] = Round(speedup),
+            ["bert_base_lora_fp32_speedup_target"] = 1.6,
+            ["bert_base_lora_peak_rss_ratio_vs_full"] = Round(rss),
+            ["bert_base_lora_peak_rss_ratio_target"] = 0.5,
+            ["bert_base_full_fp32_gflops_fraction_of_ceiling"] = Round(efficiency),
+            ["bert_base_full_fp32_gflops_fraction_of_nearby_ceiling"] = Round(nearbyEfficiency),
+            ["bert_base_full_fp32_gflops_fraction_target"] = 0.75,
+            ["bert_base_lora_bf16_speedup_vs_fp32"] = Round(bf16Speedup),
+            ["bert_base_lora_bf16_speedup_target"] = 2.5,
+        };
+    }
+
+    /// <summary>LoRA against full fine-tuning and head-only per target task, and bf16 LoRA against fp32 LoRA (accuracy points).</summary>
+    private static JsonArray TransferChecks(JsonArray transfer)
+    {
+        var checks = new JsonArray();
+        var entries = transfer.OfType<JsonObject>().Where(e => (string?)e["status"] == "ok" && !((string)e["task"]!).Contains("source", StringComparison.Ordinal)).ToList();
+        foreach (var group in entries.GroupBy(e => (string)e["task"]!))
+        {
+            double? Value(string method, string precision) =>
+                group.FirstOrDefault(e => (string?)e["method"] == method && (string?)e["precision"] == precision)?["value"] is JsonNode node ? (double)node : null;
+            double? full = Value(FineTuningMethods.Full, "fp32");
+            double? lora = Value(FineTuningMethods.Lora, "fp32");
+            double? loraBf16 = Value(FineTuningMethods.Lora, "bf16");
+            double? head = Value(FineTuningMethods.Head, "fp32");
+            JsonNode? Points(double? a, double? b) => a is { } x && b is { } y ? JsonValue.Create(Math.Round(100 * (x - y), 2)) : null;
+            checks.Add(new JsonObject
+            {
+                ["task"] = group.Key,
+                ["lora_minus_full_points"] = Points(lora, full),
+                ["lora_minus_head_points"] = Points(lora, head),
+                ["lora_bf16_minus_fp32_points"] = Points(loraBf16, lora),
+            });
+        }
+
+        return checks;
+    }
+
+    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+
+    private static string RuntimeInformationText()
+    {
+        var text = new StringBuilder(System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+        if (File.Exists("/proc/cpuinfo"))
+        {
+            string? model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (model is not null)
+            {
+                text.Append(", ").Append(model[(model.IndexOf(':') + 1)..].Trim());
+            }
+        }
+
+        return text.ToString();
+    }
+}
