@@ -172,6 +172,25 @@ public sealed class PeftTextTrainingOptionsTests
         Assert.Throws<InvalidOperationException>(() => model.ExportAdapter(Path.GetTempPath()));
     }
 
+    [Fact]
+    public void BFloat16TrainingGivesAFloat32ModelThatScoresLikeItsSavedCopy()
+    {
+        IDataView data = _mlContext.Data.LoadFromEnumerable(Rows(48, seed: 75));
+        IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment)).Fit(data).Transform(data);
+        using var baseModel = Bert(seed: 3);
+
+        using PeftTextClassificationTransformer model = _mlContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.Precision = Microsoft.ML.Peft.Training.Precision.TrainingPrecision.BFloat16; })).Fit(keyed);
+
+        Assert.All(model.Model.Network.state_dict().Values.Where(t => t.is_floating_point()), t => Assert.Equal(ScalarType.Float32, t.dtype));
+        float[][] scores = Scores(model.Transform(keyed));
+        Assert.All(scores.SelectMany(s => s), s => Assert.True(float.IsFinite(s)));
+        using var folder = new TemporaryFolder();
+        _mlContext.Model.Save(model, keyed.Schema, folder.File("bf16.zip"));
+        using var loaded = Assert.IsType<PeftTextClassificationTransformer>(_mlContext.Model.Load(folder.File("bf16.zip"), out _));
+        Assert.Equal(scores, Scores(loaded.Transform(keyed)));
+    }
+
     [SkippableFact]
     public void RealSentencesWithTheRealBertVocabularyTrainAndEvaluate()
     {
