@@ -36,7 +36,7 @@ public sealed class LoraConv2d : LoraLayer
         Tensor a = WeightA(adapterName);
         Tensor b = WeightB(adapterName);
         long r = a.shape[0];
-        Tensor delta = b.reshape(b.shape[0], r).matmul(a.reshape(r, -1)).reshape(BaseWeight.shape) * Scaling(adapterName);
+        Tensor delta = b.reshape(b.shape[0], r).matmul(a.reshape(r, -1)).reshape(BaseWeight.shape).Scaled(Scaling(adapterName));
         return delta.MoveToOuterDisposeScope();
     }
 
@@ -67,7 +67,7 @@ public sealed class LoraConv2d : LoraLayer
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
         if (!UsesDora(adapter))
         {
-            return (output + b.call(a.call(Dropout(adapter).call(x))) * scaling).to(output.dtype);
+            return (output + b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
         }
 
         // DoRA (PEFT's _DoraConvNdLayer).
@@ -89,7 +89,7 @@ public sealed class LoraConv2d : LoraLayer
 
         Tensor norm = DoraWeightNorm(BaseWeight.to(x.dtype), GetDeltaWeight(adapter).detach()).detach();
         Tensor scale = Magnitude(adapter) / norm;
-        Tensor dora = (scale - 1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)) * scaling;
+        Tensor dora = scale.Minus(1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)).Scaled(scaling);
         return (output + dora).to(output.dtype);
     }
 

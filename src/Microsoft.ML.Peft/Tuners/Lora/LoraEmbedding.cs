@@ -21,7 +21,7 @@ public sealed class LoraEmbedding : LoraLayer
     public override Tensor GetDeltaWeight(string adapterName)
     {
         using var scope = NewDisposeScope();
-        Tensor delta = WeightB(adapterName).matmul(WeightA(adapterName)).t() * Scaling(adapterName);
+        Tensor delta = WeightB(adapterName).matmul(WeightA(adapterName)).t().Scaled(Scaling(adapterName));
         return delta.contiguous().MoveToOuterDisposeScope();
     }
 
@@ -57,7 +57,7 @@ public sealed class LoraEmbedding : LoraLayer
         double scaling = Scaling(adapter);
         Tensor a = WeightA(adapter);
         Tensor afterA = a.t().index_select(0, input.flatten()).reshape([.. input.shape, a.shape[0]]);
-        Tensor lora = afterA.matmul(WeightB(adapter).t()) * scaling;
+        Tensor lora = afterA.matmul(WeightB(adapter).t()).Scaled(scaling);
         if (!UsesDora(adapter))
         {
             return (output + lora).to(output.dtype);

@@ -38,7 +38,7 @@ public sealed class LoraLinear : LoraLayer
     public override Tensor GetDeltaWeight(string adapterName)
     {
         using var scope = NewDisposeScope();
-        Tensor delta = WeightB(adapterName).matmul(WeightA(adapterName)) * Scaling(adapterName);
+        Tensor delta = WeightB(adapterName).matmul(WeightA(adapterName)).Scaled(Scaling(adapterName));
         return (_fanInFanOut ? delta.t() : delta).contiguous().MoveToOuterDisposeScope();
     }
 
@@ -69,7 +69,7 @@ public sealed class LoraLinear : LoraLayer
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
         if (!UsesDora(adapter))
         {
-            return (output + b.call(a.call(Dropout(adapter).call(x))) * scaling).to(output.dtype);
+            return (output + b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
         }
 
         // DoRA (PEFT's DoraLinearLayer): reuse the base output unless dropout changes the input.
@@ -91,7 +91,7 @@ public sealed class LoraLinear : LoraLayer
 
         Tensor norm = DoraWeightNorm(BaseWeight.to(x.dtype), GetDeltaWeight(adapter).detach()).detach();
         Tensor scale = (Magnitude(adapter) / norm).view(1, -1);
-        Tensor dora = (scale - 1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)) * scaling;
+        Tensor dora = scale.Minus(1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)).Scaled(scaling);
         return (output + dora).to(output.dtype);
     }
 

@@ -228,7 +228,7 @@ public sealed class LoraModel : TunerModel
         using var scope = NewDisposeScope();
         if (combination == AdapterCombination.Cat)
         {
-            Tensor a = torch.cat(sources.Select(p => layer.WeightA(p.First) * (p.Second * layer.Scaling(p.First))).ToList(), 0);
+            Tensor a = torch.cat(sources.Select(p => layer.WeightA(p.First).Scaled(p.Second * layer.Scaling(p.First))).ToList(), 0);
             Tensor b = torch.cat(sources.Select(p => (Tensor)layer.WeightB(p.First)).ToList(), 1);
             targetA.narrow(0, 0, a.shape[0]).copy_(a);
             targetB.narrow(1, 0, b.shape[1]).copy_(b);
@@ -246,8 +246,8 @@ public sealed class LoraModel : TunerModel
             }
 
             double factor = Math.Sqrt(product);
-            targetA.add_(layer.WeightA(source) * factor);
-            targetB.add_(layer.WeightB(source) * factor);
+            targetA.add_(layer.WeightA(source).Scaled(factor));
+            targetB.add_(layer.WeightB(source).Scaled(factor));
         }
     }
 }
