@@ -1,5 +1,6 @@
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.ResNets;
+using Microsoft.ML.Peft.Tuners;
 using Microsoft.ML.Peft.Tuners.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -39,7 +40,7 @@ internal sealed class PreparedModel : IDisposable
     /// Prepares <paramref name="model"/> (a BERT classifier or a ResNet) for <paramref name="method"/>; null with
     /// <paramref name="pending"/> set when the method is not available yet (Houlsby adapters).
     /// </summary>
-    public static PreparedModel? Prepare(nn.Module model, string method, out string? pending)
+    public static PreparedModel? Prepare(nn.Module model, string method, out string? pending, IReadOnlyList<string>? loraTargets = null)
     {
         pending = null;
         string head = model is ResNet ? "fc." : "classifier.";
@@ -54,7 +55,7 @@ internal sealed class PreparedModel : IDisposable
             case FineTuningMethods.Lora:
                 LoraConfig config = model is ResNet
                     ? new LoraConfig { R = 8, LoraAlpha = 16, ModulesToSave = ["fc"] }
-                    : new LoraConfig { TaskType = TaskType.SeqCls, R = 8, LoraAlpha = 16, TargetModules = ["query", "value"] };
+                    : new LoraConfig { TaskType = TaskType.SeqCls, R = 8, LoraAlpha = 16, TargetModules = ModuleSelector.FromNames(loraTargets ?? ["query", "value"]) };
                 PeftModel peft = PeftModel.Create(model, config);
                 return new PreparedModel(peft.Model, peft, peft, method);
             case FineTuningMethods.Houlsby:
