@@ -127,7 +127,7 @@ public abstract class IA3Layer : TunerLayer
     protected override void UnmergeAdapterWeights(string adapterName)
     {
         using var scope = NewDisposeScope();
-        Tensor vector = ia3_l[adapterName].detach() + UnmergeEpsilon;
+        Tensor vector = ia3_l[adapterName].detach().Minus(-UnmergeEpsilon); // explicit Scalar (TensorScaling)
         Tensor weight = BaseWeight;
         weight.div_(VectorInWeightLayout(vector).to(weight.dtype));
 
