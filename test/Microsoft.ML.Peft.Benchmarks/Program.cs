@@ -15,6 +15,7 @@ var root = new RootCommand("Microsoft.ML.Peft benchmarks: print figures and writ
 var matmulCommand = new Command("matmul", "The fp32 and bf16 matmul ceiling of this machine.") { json, threads };
 matmulCommand.SetAction(parse =>
 {
+    OpenMpWaitPolicy.Apply("passive");
     ConfigureThreads(parse.GetValue(threads));
     var result = new JsonObject
     {
@@ -44,9 +45,14 @@ var transferThreads = new Option<int>("--transfer-threads")
     Description = "Threads of the transfer runs (default 1: their matrices are small, and on a shared machine OpenMP barriers stall).",
     DefaultValueFactory = _ => 1,
 };
+var waitPolicy = new Option<string>("--omp-wait-policy")
+{
+    Description = "OMP_WAIT_POLICY for libtorch's threads: passive (default; idle threads sleep, right for a shared machine), active, or default.",
+    DefaultValueFactory = _ => "passive",
+};
 var trainingCommand = new Command("training", "Step time, GFLOP/s and peak RSS per model/method/precision; bucketing; transfer quality.")
 {
-    json, threads, only, quick, models, transferThreads,
+    json, threads, only, quick, models, transferThreads, waitPolicy,
 };
 trainingCommand.SetAction(parse =>
 {
@@ -66,7 +72,9 @@ trainingCommand.SetAction(parse =>
         return 2;
     }
 
+    string policy = OpenMpWaitPolicy.Apply(parse.GetValue(waitPolicy)!);
     JsonObject result = TrainingBenchmark.Run(parts.ToHashSet(), parse.GetValue(quick), parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(transferThreads), chosenModels, Console.WriteLine);
+    result["omp_wait_policy"] = policy;
     Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Write(parse.GetValue(json), result);
     return 0;
