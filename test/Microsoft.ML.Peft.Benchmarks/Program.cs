@@ -83,7 +83,7 @@ root.Subcommands.Add(trainingCommand);
 
 // Hidden: one step-time row, run by "training" in a fresh child process so that its peak RSS is that row's alone.
 var model = new Option<string>("--model") { Required = true };
-var method = new Option<string>("--method") { Required = true };
+var method = new Option<string>("--method");
 var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "fp32" };
 var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
 var sequence = new Option<int>("--sequence") { DefaultValueFactory = _ => 128 };
@@ -98,7 +98,7 @@ stepCommand.Hidden = true;
 stepCommand.SetAction(parse =>
 {
     var spec = new RowSpec(
-        parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
+        parse.GetValue(model)!, parse.GetValue(method) ?? throw new ArgumentException("--method is required."), parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
         parse.GetValue(imageSize), parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
     JsonObject row = StepBenchmark.Run(spec);
     Console.WriteLine(ChildRows.Marker + row.ToJsonString());
@@ -106,10 +106,17 @@ stepCommand.SetAction(parse =>
 });
 root.Subcommands.Add(stepCommand);
 
-var profileCommand = new Command("profile", "(internal) Break a BERT step into passes and kernels.") { model, batch, sequence, threads };
+var profileCommand = new Command("profile", "(internal) Break a BERT step into passes and kernels.") { model, method, precision, batch, sequence, steps, threads };
 profileCommand.Hidden = true;
 profileCommand.SetAction(parse =>
 {
+    OpenMpWaitPolicy.Apply("passive");
+    if (parse.GetValue(method) is { } phasesOf)
+    {
+        StepPhases.Run(parse.GetValue(model)!, phasesOf, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
+        return 0;
+    }
+
     StepProfile.Run(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(threads) ?? Environment.ProcessorCount);
     return 0;
 });
