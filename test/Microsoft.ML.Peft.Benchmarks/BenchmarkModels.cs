@@ -9,10 +9,13 @@ internal static class BenchmarkModels
 {
     public const string BertBase = "bert-base";
     public const string BertSmall = "bert-small";
+
+    /// <summary>bert-base with every dropout probability 0: shows the step without libtorch's serial CPU dropout RNG.</summary>
+    public const string BertBaseNoDropout = "bert-base-nodropout";
     public const string ResNet18 = "resnet18";
     public const string ResNet50 = "resnet50";
 
-    public static readonly string[] All = [BertBase, BertSmall, ResNet18, ResNet50];
+    public static readonly string[] All = [BertBase, BertBaseNoDropout, BertSmall, ResNet18, ResNet50];
 
     public static bool IsBert(string model) => model.StartsWith("bert", StringComparison.Ordinal);
 
@@ -22,8 +25,9 @@ internal static class BenchmarkModels
         var config = model switch
         {
             BertBase => new BertConfig(),
+            BertBaseNoDropout => new BertConfig { HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0 },
             BertSmall => new BertConfig { HiddenSize = 256, NumHiddenLayers = 4, NumAttentionHeads = 4, IntermediateSize = 1024 },
-            _ => throw new ArgumentException($"'{model}' is not a BERT shape; expected {BertBase} or {BertSmall}.", nameof(model)),
+            _ => throw new ArgumentException($"'{model}' is not a BERT shape; expected {BertBase}, {BertBaseNoDropout} or {BertSmall}.", nameof(model)),
         };
         config.NumLabels = numLabels;
         if (vocabSize is { } vocab)

@@ -15,6 +15,7 @@ var root = new RootCommand("Microsoft.ML.Peft benchmarks: print figures and writ
 var matmulCommand = new Command("matmul", "The fp32 and bf16 matmul ceiling of this machine.") { json, threads };
 matmulCommand.SetAction(parse =>
 {
+    OpenMpWaitPolicy.Apply("passive");
     ConfigureThreads(parse.GetValue(threads));
     var result = new JsonObject
     {
@@ -44,9 +45,14 @@ var transferThreads = new Option<int>("--transfer-threads")
     Description = "Threads of the transfer runs (default 1: their matrices are small, and on a shared machine OpenMP barriers stall).",
     DefaultValueFactory = _ => 1,
 };
+var waitPolicy = new Option<string>("--omp-wait-policy")
+{
+    Description = "OMP_WAIT_POLICY for libtorch's threads: passive (default; idle threads sleep, right for a shared machine), active, or default.",
+    DefaultValueFactory = _ => "passive",
+};
 var trainingCommand = new Command("training", "Step time, GFLOP/s and peak RSS per model/method/precision; bucketing; transfer quality.")
 {
-    json, threads, only, quick, models, transferThreads,
+    json, threads, only, quick, models, transferThreads, waitPolicy,
 };
 trainingCommand.SetAction(parse =>
 {
@@ -66,7 +72,9 @@ trainingCommand.SetAction(parse =>
         return 2;
     }
 
+    string policy = OpenMpWaitPolicy.Apply(parse.GetValue(waitPolicy)!);
     JsonObject result = TrainingBenchmark.Run(parts.ToHashSet(), parse.GetValue(quick), parse.GetValue(threads) ?? Environment.ProcessorCount, parse.GetValue(transferThreads), chosenModels, Console.WriteLine);
+    result["omp_wait_policy"] = policy;
     Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     Write(parse.GetValue(json), result);
     return 0;
@@ -75,7 +83,7 @@ root.Subcommands.Add(trainingCommand);
 
 // Hidden: one step-time row, run by "training" in a fresh child process so that its peak RSS is that row's alone.
 var model = new Option<string>("--model") { Required = true };
-var method = new Option<string>("--method") { Required = true };
+var method = new Option<string>("--method");
 var precision = new Option<string>("--precision") { DefaultValueFactory = _ => "fp32" };
 var batch = new Option<int>("--batch") { DefaultValueFactory = _ => 8 };
 var sequence = new Option<int>("--sequence") { DefaultValueFactory = _ => 128 };
@@ -90,7 +98,7 @@ stepCommand.Hidden = true;
 stepCommand.SetAction(parse =>
 {
     var spec = new RowSpec(
-        parse.GetValue(model)!, parse.GetValue(method)!, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
+        parse.GetValue(model)!, parse.GetValue(method) ?? throw new ArgumentException("--method is required."), parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
         parse.GetValue(imageSize), parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
     JsonObject row = StepBenchmark.Run(spec);
     Console.WriteLine(ChildRows.Marker + row.ToJsonString());
@@ -98,10 +106,17 @@ stepCommand.SetAction(parse =>
 });
 root.Subcommands.Add(stepCommand);
 
-var profileCommand = new Command("profile", "(internal) Break a BERT step into passes and kernels.") { model, batch, sequence, threads };
+var profileCommand = new Command("profile", "(internal) Break a BERT step into passes and kernels.") { model, method, precision, batch, sequence, steps, threads };
 profileCommand.Hidden = true;
 profileCommand.SetAction(parse =>
 {
+    OpenMpWaitPolicy.Apply("passive");
+    if (parse.GetValue(method) is { } phasesOf)
+    {
+        StepPhases.Run(parse.GetValue(model)!, phasesOf, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
+        return 0;
+    }
+
     StepProfile.Run(parse.GetValue(model)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(threads) ?? Environment.ProcessorCount);
     return 0;
 });
