@@ -10,12 +10,12 @@ using TorchSharp;
 namespace Microsoft.ML.Peft.Samples.QuickStart;
 
 /// <summary>
-/// Builds the quick start's base model: a small BERT trained fully from scratch on the source task (topics) and saved
+/// Builds the quick start's base model: a small BERT trained fully from scratch on the source task (topic and opinion word) and saved
 /// as a Hugging Face folder (config.json, model.safetensors, vocab.txt) — exactly what a user would bring.
 /// </summary>
 internal static class BaseModelBuilder
 {
-    public static string Build(string folder, int rows, int epochs, int seed, Action<string> log)
+    public static string Build(string folder, int rows, int epochs, int seed, Action<string> trainingLog)
     {
         Directory.CreateDirectory(folder);
         string vocabPath = Path.Combine(folder, "vocab.txt");
@@ -32,14 +32,14 @@ internal static class BaseModelBuilder
             MaxPositionEmbeddings = 64,
             HiddenDropoutProb = 0.1,
             AttentionProbsDropoutProb = 0.1,
-            Id2Label = SyntheticReviews.Topics.Select((t, i) => (t, i)).ToDictionary(p => p.i, p => p.t),
+            Id2Label = SyntheticReviews.SourceClasses.Select((t, i) => (t, i)).ToDictionary(p => p.i, p => p.t),
         };
 
         torch.manual_seed(seed);
         using var model = new BertForSequenceClassification(config);
-        List<SyntheticReviews.Review> source = SyntheticReviews.Generate(rows, seed);
+        List<SyntheticReviews.Review> source = SyntheticReviews.Generate(rows, seed, negationRate: 0);
         TextDataSet data = TextDataSet.ForClassification(
-            tokenizer, source.Select(r => r.Text).ToList(), source.Select(r => Array.IndexOf(SyntheticReviews.Topics, r.Topic)).ToList());
+            tokenizer, source.Select(r => r.Text).ToList(), source.Select(r => r.SourceClass).ToList());
         var watch = Stopwatch.StartNew();
         TrainingResult result = new TrainingLoop(new TrainingOptions
         {
@@ -49,9 +49,9 @@ internal static class BaseModelBuilder
             WarmupRatio = 0.1,
             ValidationFraction = 0.1,
             Seed = seed,
-            Log = log,
+            Log = trainingLog,
         }).Fit(model, TrainingTasks.SequenceClassification(), data);
-        log($"Base model trained on the source task (topics) in {watch.Elapsed.TotalSeconds:F0} s: validation accuracy {result.Epochs[^1].Validation?.Accuracy:P1}.");
+        Console.WriteLine($"Base model trained on the source task (topic and opinion word) in {watch.Elapsed.TotalSeconds:F0} s: validation accuracy {result.Epochs[^1].Validation?.Accuracy:P1}.");
 
         // Saved like a pretrained base on the Hub: the encoder (bert.*) without the source task's head.
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJson());

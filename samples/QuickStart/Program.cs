@@ -16,11 +16,12 @@ var textColumn = new Option<string>("--text-column") { Description = "The text c
 var labelColumn = new Option<string>("--label-column") { Description = "The label column of --data.", DefaultValueFactory = _ => "Label" };
 var output = new Option<string>("--output") { Description = "Where models are written.", DefaultValueFactory = _ => Path.Combine(Path.GetTempPath(), "peft-quickstart") };
 var epochs = new Option<int>("--epochs") { Description = "Epochs of each adaptation.", DefaultValueFactory = _ => 6 };
+var verbose = new Option<bool>("--verbose") { Description = "Print the training log (per-epoch metrics) of every run." };
 
 var root = new RootCommand("Microsoft.ML.Peft quick start: build a base model, adapt it with PEFT through ML.NET, compare methods.")
 {
-    baseModel, data, textColumn, labelColumn, output, epochs,
+    baseModel, data, textColumn, labelColumn, output, epochs, verbose,
 };
 root.SetAction(parse => QuickStartRun.Run(new QuickStartRun.Settings(
-    parse.GetValue(baseModel), parse.GetValue(data), parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!, parse.GetValue(output)!, parse.GetValue(epochs))));
+    parse.GetValue(baseModel), parse.GetValue(data), parse.GetValue(textColumn)!, parse.GetValue(labelColumn)!, parse.GetValue(output)!, parse.GetValue(epochs), parse.GetValue(verbose))));
 return root.Parse(args).Invoke();

@@ -2,9 +2,11 @@ namespace Microsoft.ML.Peft.Samples.QuickStart;
 
 /// <summary>
 /// The quick start's embedded data, generated (seeded) rather than shipped: short reviews about one of six topics that
-/// also carry an opinion. The source task is the topic; the target task is the opinion, which depends on polarity words
-/// and on negation ("not great" is negative) — something a model trained only on topics has no reason to encode, so
-/// a new head alone adapts poorly while adapting the encoder (LoRA, full fine-tuning) works.
+/// carry one opinion word, possibly negated. The source task (what the base model is trained on, without negation)
+/// is topic × the opinion word's polarity, so the base learns what a pretrained model knows: topic and sentiment
+/// words. The target task is the review's opinion with negation ("not great" is negative): the base's features give a
+/// new head only the word's polarity, so head-only stays near the share of non-negated rows, while adapting the
+/// encoder (LoRA, full fine-tuning) learns to flip the polarity after "not".
 /// </summary>
 internal static class SyntheticReviews
 {
@@ -28,11 +30,18 @@ internal static class SyntheticReviews
     public static IEnumerable<string> Words =>
         TopicWords.SelectMany(w => w).Concat(Positive).Concat(Negative).Concat(Filler).Append("not").Distinct();
 
-    /// <summary>One generated review.</summary>
-    public sealed record Review(string Text, string Topic, string Opinion);
+    /// <summary>The source task's classes: every topic with a positive and a negative opinion word.</summary>
+    public static readonly string[] SourceClasses = Topics.SelectMany(t => new[] { t + "-positive", t + "-negative" }).ToArray();
 
-    /// <summary><paramref name="count"/> reviews from <paramref name="seed"/>.</summary>
-    public static List<Review> Generate(int count, int seed)
+    /// <summary>One generated review: its text, its opinion, and the source task's class (topic and the word's polarity).</summary>
+    public sealed record Review(string Text, string Topic, string Opinion, bool WordIsPositive)
+    {
+        /// <summary>The index of this review's class in <see cref="SourceClasses"/>.</summary>
+        public int SourceClass => (Array.IndexOf(Topics, Topic) * 2) + (WordIsPositive ? 0 : 1);
+    }
+
+    /// <summary><paramref name="count"/> reviews from <paramref name="seed"/>, a share <paramref name="negationRate"/> of them with a negated opinion word.</summary>
+    public static List<Review> Generate(int count, int seed, double negationRate)
     {
         var random = new Random(seed);
         var reviews = new List<Review>(count);
@@ -40,7 +49,7 @@ internal static class SyntheticReviews
         {
             int topic = random.Next(Topics.Length);
             bool positive = random.Next(2) == 0;
-            bool negated = random.NextDouble() < 0.3;
+            bool negated = random.NextDouble() < negationRate;
             var words = new List<string>();
             int length = random.Next(7, 13);
             for (int w = 0; w < length; w++)
@@ -58,7 +67,7 @@ internal static class SyntheticReviews
 
             phrase.Add(Pick(random, wordIsPositive ? Positive : Negative));
             words.InsertRange(random.Next(words.Count + 1), phrase);
-            reviews.Add(new Review(string.Join(' ', words), Topics[topic], positive ? "positive" : "negative"));
+            reviews.Add(new Review(string.Join(' ', words), Topics[topic], positive ? "positive" : "negative", wordIsPositive));
         }
 
         return reviews;

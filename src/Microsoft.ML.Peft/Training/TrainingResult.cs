@@ -36,6 +36,12 @@ public sealed record TrainingResult
     /// <summary>The number of trainable scalars.</summary>
     public required long TrainableParameterCount { get; init; }
 
+    /// <summary>The number of scalars in the trained network, frozen and adapter ones included (the denominator of PEFT's trainable %).</summary>
+    public long TotalParameterCount { get; init; }
+
+    /// <summary>Trainable scalars as a percentage of <see cref="TotalParameterCount"/>.</summary>
+    public double TrainablePercent => 100.0 * TrainableParameterCount / Math.Max(1, TotalParameterCount);
+
     /// <summary>The newest checkpoint folder written, when checkpointing.</summary>
     public string? LastCheckpoint { get; init; }
 }

@@ -75,7 +75,12 @@ internal sealed class TrainingRun<TBatch>
                 }
 
                 bool restored = RestoreBestWeights();
-                Log(EpochTable.Format(_state.History, _task.Kind));
+                if (_resumedFrom is not null)
+                {
+                    // The rows logged as they ended cover this process only; a resumed run repeats the whole table.
+                    Log(EpochTable.Format(_state.History, _task.Kind));
+                }
+
                 return new TrainingResult
                 {
                     Epochs = _state.History.ToList(),
@@ -89,6 +94,7 @@ internal sealed class TrainingRun<TBatch>
                     SamplesPerSecond = _rowsThisRun / Math.Max(_clock.Elapsed.TotalSeconds, 1e-9),
                     Device = _device.ToString(),
                     TrainableParameterCount = _trainable.Sum(p => p.Parameter.numel()),
+                    TotalParameterCount = _model.parameters().Sum(p => p.numel()),
                     LastCheckpoint = _lastCheckpoint,
                 };
             }
