@@ -9,7 +9,7 @@ internal static class FineTuningMethods
     /// <summary>LoRA r = 8 (BERT: query and value; ResNet: the residual 3×3 convolutions), plus the head.</summary>
     public const string Lora = "lora";
 
-    /// <summary>Houlsby bottleneck adapters plus the head (see <see cref="HoulsbyAdapters"/>).</summary>
+    /// <summary>Houlsby bottleneck adapters (reduction 16, swish) plus the head.</summary>
     public const string Houlsby = "houlsby";
 
     /// <summary>Only the classification head trains.</summary>

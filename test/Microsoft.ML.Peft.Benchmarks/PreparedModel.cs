@@ -1,6 +1,7 @@
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.ResNets;
 using Microsoft.ML.Peft.Tuners;
+using Microsoft.ML.Peft.Tuners.Adapters;
 using Microsoft.ML.Peft.Tuners.Lora;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -36,13 +37,9 @@ internal sealed class PreparedModel : IDisposable
 
     public double TrainablePercent => 100.0 * TrainableParameters / AllParameters;
 
-    /// <summary>
-    /// Prepares <paramref name="model"/> (a BERT classifier or a ResNet) for <paramref name="method"/>; null with
-    /// <paramref name="pending"/> set when the method is not available yet (Houlsby adapters).
-    /// </summary>
-    public static PreparedModel? Prepare(nn.Module model, string method, out string? pending, IReadOnlyList<string>? loraTargets = null)
+    /// <summary>Prepares <paramref name="model"/> (a BERT classifier or a ResNet) for <paramref name="method"/>.</summary>
+    public static PreparedModel Prepare(nn.Module model, string method, IReadOnlyList<string>? loraTargets = null)
     {
-        pending = null;
         string head = model is ResNet ? "fc." : "classifier.";
         switch (method)
         {
@@ -59,20 +56,21 @@ internal sealed class PreparedModel : IDisposable
                 PeftModel peft = PeftModel.Create(model, config);
                 return new PreparedModel(peft.Model, peft, peft, method);
             case FineTuningMethods.Houlsby:
-                if (!HoulsbyAdapters.TryApply(model, out IDisposable? _, out pending))
-                {
-                    return null;
-                }
-
-                throw new NotImplementedException("Wire the Houlsby adapters' model here (see HoulsbyAdapters).");
+                // Houlsby's placement and defaults (reduction 16, swish): BERT after attention.output.dense and
+                // output.dense of every layer; ResNet a 1×1 bottleneck after every residual block.
+                BottleneckAdapterConfig houlsby = model is ResNet
+                    ? new BottleneckAdapterConfig { Variant = BottleneckVariant.Houlsby, ModulesToSave = ["fc"] }
+                    : new BottleneckAdapterConfig { TaskType = TaskType.SeqCls, Variant = BottleneckVariant.Houlsby };
+                PeftModel adapted = PeftModel.Create(model, houlsby);
+                return new PreparedModel(adapted.Model, adapted, adapted, method);
             default:
                 throw new ArgumentException($"Unknown method '{method}'; expected one of {string.Join(", ", FineTuningMethods.All)}.", nameof(method));
         }
     }
 
     /// <summary>
-    /// The bytes a task needs to store besides the shared base model: for LoRA PEFT's <c>adapter_model.safetensors</c>
-    /// (adapter and head), otherwise a safetensors file of the trainable parameters.
+    /// The bytes a task needs to store besides the shared base model: for LoRA and adapters PEFT's
+    /// <c>adapter_model.safetensors</c> (adapter and head), otherwise a safetensors file of the trainable parameters.
     /// </summary>
     public long AdapterBytes()
     {

@@ -46,13 +46,7 @@ internal static class StepBenchmark
         row["nearby_matmul_fp32_gflops"] = Math.Round(MatmulCeiling.GigaFlops(ScalarType.Float32, repeats: 3), 1);
         int classes = 2;
         nn.Module model = BenchmarkModels.Create(spec.Model, classes, seed: 11);
-        using PreparedModel? prepared = PreparedModel.Prepare(model, spec.Method, out string? pending);
-        if (prepared is null)
-        {
-            model.Dispose();
-            row["status"] = pending;
-            return row;
-        }
+        using PreparedModel prepared = PreparedModel.Prepare(model, spec.Method);
 
         TrainingFlops flops = spec.IsBert
             ? TrainingFlops.ForBert(prepared.Model, ids => ((ISequenceClassificationModel)prepared.Model).Forward(ids), spec.Batch, spec.Sequence, ((BertStyleSequenceClassifier<Models.Bert.BertConfig>)prepared.Model).Config.HiddenSize)

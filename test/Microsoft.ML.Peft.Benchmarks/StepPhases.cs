@@ -17,7 +17,7 @@ internal static class StepPhases
     {
         set_num_threads(threads);
         nn.Module model = BenchmarkModels.Create(modelName, 2, seed: 11);
-        using PreparedModel prepared = PreparedModel.Prepare(model, method, out string? pending) ?? throw new InvalidOperationException(pending);
+        using PreparedModel prepared = PreparedModel.Prepare(model, method);
         var classifier = (ISequenceClassificationModel)prepared.Model;
         List<(string Name, Parameter Parameter)> trainable = prepared.Model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
         using IDisposable? mixed = precision == "bf16" ? MixedPrecision.Apply(prepared.Model) : null;

@@ -1,9 +1,9 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-namespace Microsoft.ML.Peft.ModelLoadProbe;
+namespace Microsoft.ML.Peft.Testing;
 
-/// <summary>Reads chosen columns of a data view into plain values that serialise to JSON (scalars and vectors).</summary>
+/// <summary>(Shared with the test project, which links this file.) Reads chosen columns of a data view into plain values that serialise to JSON (scalars and vectors).</summary>
 internal static class OutputRows
 {
     public static IEnumerable<Dictionary<string, object?>> Read(IDataView data, IReadOnlyList<string> columns)

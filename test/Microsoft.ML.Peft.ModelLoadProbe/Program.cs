@@ -6,7 +6,7 @@
 using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
-using Microsoft.ML.Peft.ModelLoadProbe;
+using Microsoft.ML.Peft.Testing;
 
 if (args.Length < 3)
 {

@@ -16,8 +16,6 @@ namespace Microsoft.ML.Peft.Tests.Trainers;
 [Collection(TorchGlobalStateCollection.Name)]
 public sealed class PeftImageClassificationTrainerTests : IDisposable
 {
-    private static readonly string[] Colours = ["red", "green", "blue"];
-
     private readonly ITestOutputHelper _output;
     private readonly MLContext _mlContext = new(seed: 1);
     private readonly TemporaryFolder _folder = new();
@@ -55,7 +53,7 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
     {
         List<ImageRow> rows = WriteImages(72, seed: 5);
         IDataView data = _mlContext.Data.LoadFromEnumerable(rows);
-        using ResNet baseModel = TinyResNet();
+        using ResNet baseModel = TinyImageTask.ResNet();
         var pipeline = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(ImageRow.Colour))
             .Append(_mlContext.MulticlassClassification.Trainers.PeftImageClassification(Options(baseModel)))
             .Append(_mlContext.Transforms.Conversion.MapKeyToValue("PredictedColour", "PredictedLabel"));
@@ -68,7 +66,7 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         string table = metrics.ConfusionMatrix.GetFormattedConfusionTable();
         _output.WriteLine(table);
         Assert.True(metrics.MacroAccuracy > 0.9, table);
-        Assert.All(Colours, c => Assert.Contains(c, table));
+        Assert.All(TinyImageTask.Colours, c => Assert.Contains(c, table));
         using PeftImageClassificationTransformer classifier = model.OfType<PeftImageClassificationTransformer>().Single();
         Assert.True(classifier.HasAdapter);
         Assert.Equal(3, classifier.ClassCount);
@@ -89,7 +87,7 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         List<ImageRow> rows = WriteImages(24, seed: 7);
         IDataView data = _mlContext.Data.LoadFromEnumerable(rows);
         IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(ImageRow.Colour)).Fit(data).Transform(data);
-        using ResNet baseModel = TinyResNet();
+        using ResNet baseModel = TinyImageTask.ResNet();
         using PeftImageClassificationTransformer model = _mlContext.MulticlassClassification.Trainers
             .PeftImageClassification(Options(baseModel, o => { o.Epochs = 1; o.MergeAdapter = false; }))
             .Fit(keyed);
@@ -124,7 +122,7 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         List<ImageRow> rows = WriteImages(6, seed: 8);
         IDataView data = _mlContext.Data.LoadFromEnumerable(rows);
         IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(ImageRow.Colour)).Fit(data).Transform(data);
-        using ResNet baseModel = TinyResNet();
+        using ResNet baseModel = TinyImageTask.ResNet();
         var wrongColumn = Assert.Throws<ArgumentOutOfRangeException>(() =>
             _mlContext.MulticlassClassification.Trainers.PeftImageClassification(Options(baseModel, o => o.ImageColumnName = "Label")).Fit(keyed));
         Assert.Contains("'Label'", wrongColumn.Message);
@@ -142,57 +140,15 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         Assert.Throws<ImageDecodeException>(() => model.Transform(garbage).GetColumn<uint>("PredictedLabel").ToArray());
     }
 
-    private PeftImageClassificationTrainer.Options Options(ResNet baseModel, Action<PeftImageClassificationTrainer.Options>? configure = null)
-    {
-        var options = new PeftImageClassificationTrainer.Options
-        {
-            BaseModelInstance = baseModel,
-            ImageFolder = _folder.Path,
-            Augmentation = new ImageAugmentationOptions { Evaluation = new ImagePreprocessingOptions { ResizeShorterSide = 28, CropSize = 24 } },
-            Peft = new LoraConfig { R = 4, LoraAlpha = 8 },
-            Epochs = 5,
-            BatchSize = 8,
-            LearningRate = 3e-2,
-            Seed = 2,
-            Threads = 2,
-            InferenceBatchSize = 8,
-        };
-        configure?.Invoke(options);
-        return options;
-    }
+    private PeftImageClassificationTrainer.Options Options(ResNet baseModel, Action<PeftImageClassificationTrainer.Options>? configure = null) =>
+        TinyImageTask.Options(baseModel, _folder.Path, configure);
 
-    private static ResNet TinyResNet()
-    {
-        using (manual_seed(2))
+    /// <summary>The task's images written as PNG files into the test folder.</summary>
+    private List<ImageRow> WriteImages(int count, int seed, string prefix = "image") =>
+        TinyImageTask.Images(count, seed).Select((image, i) =>
         {
-        }
-
-        return new ResNet(new ResNetConfig { StemWidth = 4, StageWidths = [4, 8], BlocksPerStage = [1, 1], NumClasses = 10 });
-    }
-
-    /// <summary>Noisy single-colour images of 32 × 28…32 pixels, written as PNG files into the test folder.</summary>
-    private List<ImageRow> WriteImages(int count, int seed, string prefix = "image")
-    {
-        var random = new Random(seed);
-        var rows = new List<ImageRow>();
-        for (int i = 0; i < count; i++)
-        {
-            int colour = i % Colours.Length;
             string name = $"{prefix}-{i}.png";
-            File.WriteAllBytes(_folder.File(name), SyntheticImages.Png(32, 28 + (i % 5), (x, y) =>
-            {
-                byte strong = (byte)random.Next(150, 256);
-                byte weak = (byte)random.Next(0, 100);
-                return colour switch
-                {
-                    0 => new SKColor(strong, weak, weak),
-                    1 => new SKColor(weak, strong, weak),
-                    _ => new SKColor(weak, weak, strong),
-                };
-            }));
-            rows.Add(new ImageRow { Image = name, Colour = Colours[colour] });
-        }
-
-        return rows;
-    }
+            File.WriteAllBytes(_folder.File(name), image.Png);
+            return new ImageRow { Image = name, Colour = image.Colour };
+        }).ToList();
 }

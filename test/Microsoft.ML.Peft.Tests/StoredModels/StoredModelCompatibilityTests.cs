@@ -1,0 +1,114 @@
+using System.Text.Json.Nodes;
+using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tests.Trainers;
+using Microsoft.ML.Peft.Tests.Training;
+using PeftTransformer = Microsoft.ML.Peft.Trainers.PeftTransformer;
+
+namespace Microsoft.ML.Peft.Tests.StoredModels;
+
+/// <summary>
+/// Models saved by an earlier version (committed under <c>StoredModels/v1</c>) keep loading, as the same transformer
+/// types, and predict what they predicted when they were saved.
+/// </summary>
+[Collection(TorchGlobalStateCollection.Name)]
+public sealed class StoredModelCompatibilityTests
+{
+    // The stored scores were computed on another machine; libtorch's CPU kernels may round differently on another CPU.
+    private const double Tolerance = 1e-5;
+
+    public static TheoryData<string> StoredModels()
+    {
+        var data = new TheoryData<string>();
+        foreach (JsonNode? model in Expected(StoredModelFixtures.CommittedFolder)["models"]!.AsArray())
+        {
+            data.Add((string)model!["file"]!);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(StoredModels))]
+    public void AStoredModelLoadsAsItsOwnTypeAndPredictsWhatItPredictedWhenSaved(string file) =>
+        CheckStoredModel(StoredModelFixtures.CommittedFolder, file);
+
+    [Fact]
+    public void EveryTrainerKindHasAStoredModel()
+    {
+        string[] types = Expected(StoredModelFixtures.CommittedFolder)["models"]!.AsArray().Select(m => (string)m!["transformer"]!).Distinct().ToArray();
+        string[] trainers = typeof(PeftTransformer).Assembly.GetExportedTypes()
+            .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(PeftTransformer))).Select(t => t.FullName!).ToArray();
+        Assert.Equal(trainers.Order(), types.Order());
+    }
+
+    [Fact]
+    public void AStoredMulticlassModelEvaluatesWithItsClassNames()
+    {
+        var mlContext = new MLContext(seed: 1);
+        string folder = StoredModelFixtures.CommittedFolder;
+        ITransformer model = mlContext.Model.Load(Path.Combine(folder, "text-multiclass.zip"), out _);
+        IDataView inputs = StoredModelFixtures.Inputs(mlContext, Expected(folder), "text", folder);
+        MulticlassClassificationMetrics metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(inputs));
+        string table = metrics.ConfusionMatrix.GetFormattedConfusionTable();
+        Assert.All(TinyTextTask.Classes, c => Assert.Contains(c, table));
+    }
+
+    /// <summary>Loads <paramref name="file"/> from <paramref name="folder"/> in a fresh context and checks it against the folder's expected outputs.</summary>
+    internal static void CheckStoredModel(string folder, string file)
+    {
+        JsonObject expected = Expected(folder);
+        JsonObject entry = expected["models"]!.AsArray().Select(m => m!.AsObject()).Single(m => (string)m["file"]! == file);
+        var mlContext = new MLContext(seed: 1);
+        ITransformer model = mlContext.Model.Load(Path.Combine(folder, file), out _);
+        ITransformer[] parts = model is IEnumerable<ITransformer> chain ? chain.ToArray() : [model];
+        Assert.Equal((string)entry["transformer"]!, parts.Single(p => p is PeftTransformer).GetType().FullName);
+        Assert.Equal((string)entry["last_transformer"]!, parts[^1].GetType().FullName);
+
+        string[] columns = entry["columns"]!.AsArray().Select(c => (string)c!).ToArray();
+        JsonArray actual = StoredModelFixtures.Outputs(model.Transform(StoredModelFixtures.Inputs(mlContext, expected, (string)entry["inputs"]!, folder)), columns);
+        JsonArray rows = entry["rows"]!.AsArray();
+        Assert.Equal(rows.Count, actual.Count);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            foreach (string column in columns)
+            {
+                AssertSameValue(rows[r]![column], actual[r]![column], $"{file}, row {r}, column {column}");
+            }
+        }
+
+        foreach (ITransformer part in parts)
+        {
+            (part as IDisposable)?.Dispose();
+        }
+    }
+
+    internal static JsonObject Expected(string folder)
+    {
+        string path = Path.Combine(folder, StoredModelFixtures.ExpectedFileName);
+        return JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
+    private static void AssertSameValue(JsonNode? expected, JsonNode? actual, string where)
+    {
+        switch (expected)
+        {
+            case JsonArray expectedItems:
+                JsonArray actualItems = Assert.IsType<JsonArray>(actual);
+                Assert.True(expectedItems.Count == actualItems.Count, $"{where}: {actualItems.Count} values, expected {expectedItems.Count}.");
+                for (int i = 0; i < expectedItems.Count; i++)
+                {
+                    AssertSameValue(expectedItems[i], actualItems[i], $"{where}[{i}]");
+                }
+
+                break;
+            case JsonValue value when value.GetValueKind() == System.Text.Json.JsonValueKind.Number:
+                double want = value.GetValue<double>();
+                double got = actual!.GetValue<double>();
+                Assert.True(Math.Abs(want - got) <= Tolerance * Math.Max(1, Math.Abs(want)), $"{where}: {got:R}, expected {want:R}.");
+                break;
+            default:
+                Assert.True(JsonNode.DeepEquals(expected, actual), $"{where}: {actual?.ToJsonString()}, expected {expected?.ToJsonString()}.");
+                break;
+        }
+    }
+}
