@@ -1,5 +1,6 @@
 // Benchmarks of Microsoft.ML.Peft. Each command prints a table and writes a JSON object (see README.md).
 //   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- training --json training.json [--quick] [--only rows|bucketing|transfer]
+//   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- inference --json inference.json
 //   dotnet run -c Release --project test/Microsoft.ML.Peft.Benchmarks -- matmul --json matmul.json
 using System.CommandLine;
 using System.Text.Json;
@@ -81,6 +82,28 @@ trainingCommand.SetAction(parse =>
 });
 root.Subcommands.Add(trainingCommand);
 
+var inferenceRows = new Option<int>("--rows") { Description = "Rows scored per Transform pass.", DefaultValueFactory = _ => 512 };
+var singleRows = new Option<int>("--single-rows") { Description = "Rows predicted one at a time per PredictionEngine pass.", DefaultValueFactory = _ => 128 };
+var rounds = new Option<int>("--rounds") { Description = "Timed rounds (each runs every configuration once); medians are reported.", DefaultValueFactory = _ => 7 };
+var inferenceCommand = new Command("inference", "Prediction rows/s at BERT-small shape: base vs merged vs unmerged LoRA, batched Transform vs one row at a time.")
+{
+    json, threads, inferenceRows, singleRows, rounds, waitPolicy,
+};
+inferenceCommand.SetAction(parse =>
+{
+    string policy = OpenMpWaitPolicy.Apply(parse.GetValue(waitPolicy)!);
+    string loadAtStart = LoadAverage();
+    JsonObject result = InferenceBenchmark.Run(
+        parse.GetValue(inferenceRows), parse.GetValue(singleRows), parse.GetValue(rounds), parse.GetValue(threads) ?? Environment.ProcessorCount, Console.WriteLine);
+    result["omp_wait_policy"] = policy;
+    result["load_average_at_start"] = loadAtStart;
+    result["load_average_at_end"] = LoadAverage();
+    Console.WriteLine(result.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    Write(parse.GetValue(json), result);
+    return 0;
+});
+root.Subcommands.Add(inferenceCommand);
+
 // Hidden: one step-time row, run by "training" in a fresh child process so that its peak RSS is that row's alone.
 var model = new Option<string>("--model") { Required = true };
 var method = new Option<string>("--method");
@@ -123,6 +146,8 @@ profileCommand.SetAction(parse =>
 root.Subcommands.Add(profileCommand);
 
 return root.Parse(args).Invoke();
+
+static string LoadAverage() => TrainingBenchmark.LoadAverage();
 
 static void ConfigureThreads(int? threads) => torch.set_num_threads(threads ?? Environment.ProcessorCount);
 

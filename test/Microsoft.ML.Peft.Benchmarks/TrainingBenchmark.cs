@@ -172,7 +172,8 @@ internal static class TrainingBenchmark
         return checks;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    /// <summary>The 1, 5 and 15 minute load averages, as /proc/loadavg gives them.</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static string RuntimeInformationText()
     {

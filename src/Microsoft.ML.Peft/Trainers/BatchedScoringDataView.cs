@@ -3,16 +3,23 @@ using Microsoft.ML.Data;
 namespace Microsoft.ML.Peft.Trainers;
 
 /// <summary>
-/// The input data with a trained model's score columns, scored a batch at a time. Each cursor passes the input columns
-/// through from one input cursor and, when a score column is active, reads the model inputs from a second input cursor
-/// that runs ahead by up to one batch: it reads <see cref="ScoringMapping{TInput}.BatchSize"/> rows, scores them in one
-/// forward pass, and serves their scores as the first cursor reaches them. Both cursors walk the input in its own order
+/// The input data with a trained model's score columns, scored a window of rows at a time. Each cursor passes the input
+/// columns through from one input cursor and, when a score column is active, reads the model inputs from a second input
+/// cursor that runs ahead by up to one window: it reads <see cref="WindowBatches"/> × <see cref="ScoringMapping{TInput}.BatchSize"/>
+/// rows, has the scorer score them in forward passes of at most a batch (texts grouped by length, so little padding),
+/// and serves their scores as the first cursor reaches them. Both cursors walk the input in its own order
 /// (this view does not shuffle), so row i of one is row i of the other; an input that yields a different number of rows
 /// the second time fails with a clear message. Cursors are independent (own batch, own tensors) and may run on
 /// different threads at once.
 /// </summary>
 internal sealed class BatchedScoringDataView<TInput> : IDataView
 {
+    /// <summary>
+    /// Batches read ahead together: enough rows for the scorer to group texts of similar length (the training engine's
+    /// length bucketing does the same over 50 batches), few enough that their inputs and scores stay small in memory.
+    /// </summary>
+    public const int WindowBatches = 8;
+
     private readonly IDataView _input;
     private readonly ScoringMapping<TInput> _mapping;
 
@@ -158,7 +165,7 @@ internal sealed class BatchedScoringDataView<TInput> : IDataView
         {
             _batchStart += _batch.Length;
             _pending.Clear();
-            while (!_exhausted && _pending.Count < _mapping.BatchSize)
+            while (!_exhausted && _pending.Count < _mapping.BatchSize * WindowBatches)
             {
                 if (!_cursor.MoveNext())
                 {
@@ -175,7 +182,7 @@ internal sealed class BatchedScoringDataView<TInput> : IDataView
                     $"The input data yielded fewer rows on a second pass ({_batchStart}) than asked for (row {wanted}); scoring in batches needs input that yields the same rows each time it is read.");
             }
 
-            _batch = _mapping.Scorer.Score(_pending);
+            _batch = _mapping.Scorer.Score(_pending, _mapping.BatchSize);
         }
 
         public void Dispose() => _cursor.Dispose();

@@ -3,7 +3,7 @@ using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Trainers;
 
-/// <summary>Decodes and preprocesses a batch of images (resize, centre crop, normalize) and runs the network once for the batch.</summary>
+/// <summary>Decodes and preprocesses images (resize, centre crop, normalize) a batch at a time, in order, and runs the network once per batch.</summary>
 internal sealed class ImageBatchScorer : IBatchScorer<ImageInput>
 {
     private readonly InferenceModel _model;
@@ -20,23 +20,20 @@ internal sealed class ImageBatchScorer : IBatchScorer<ImageInput>
         _outputs = outputs;
     }
 
-    public float[][] Score(IReadOnlyList<ImageInput> inputs)
-    {
-        if (inputs.Count == 0)
+    public float[][] Score(IReadOnlyList<ImageInput> inputs, int batchSize) =>
+        ScoringBatches.Gather(inputs.Count, ScoringBatches.InOrder(inputs.Count, batchSize), group =>
         {
-            return [];
-        }
-
-        float[][] pixels = inputs.Select(Preprocess).ToArray();
-        return _model.Infer(
-            device =>
-            {
-                Tensor batch = _preprocessor.ToBatchTensor(pixels);
-                return _network.call(device.type == TorchSharp.DeviceType.CPU ? batch : batch.to(device));
-            },
-            _outputs,
-            pixels.Length);
-    }
+            // Decoded one batch at a time: a batch of pixels is what one forward pass holds anyway.
+            float[][] pixels = group.Select(i => Preprocess(inputs[i])).ToArray();
+            return _model.Infer(
+                device =>
+                {
+                    Tensor batch = _preprocessor.ToBatchTensor(pixels);
+                    return _network.call(device.type == TorchSharp.DeviceType.CPU ? batch : batch.to(device));
+                },
+                _outputs,
+                pixels.Length);
+        });
 
     private float[] Preprocess(ImageInput input)
     {

@@ -29,7 +29,7 @@ internal sealed class ScoringMapping<TInput> : IBatchedRowMapping
 
     public IBatchScorer<TInput> Scorer { get; }
 
-    /// <summary>Rows scored together by <see cref="TransformInBatches"/>.</summary>
+    /// <summary>The most rows of one forward pass of <see cref="TransformInBatches"/>.</summary>
     public int BatchSize { get; }
 
     public DataViewSchema.DetachedColumn[] GetOutputColumns(DataViewSchema inputSchema)
@@ -71,7 +71,7 @@ internal sealed class ScoringMapping<TInput> : IBatchedRowMapping
         {
             if (_position != row.Position)
             {
-                _scores = scorer.Score([read()])[0];
+                _scores = scorer.Score([read()], batchSize: 1)[0];
                 _position = row.Position;
             }
 

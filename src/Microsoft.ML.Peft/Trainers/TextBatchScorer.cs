@@ -4,8 +4,8 @@ using Microsoft.ML.Peft.Text;
 namespace Microsoft.ML.Peft.Trainers;
 
 /// <summary>
-/// Tokenizes a batch of texts (truncated to the model's maximum length), pads it to its own longest row (dynamic
-/// padding; the attention mask hides the padding) and runs the classifier once for the batch.
+/// Tokenizes texts (truncated to the model's maximum length), groups them by token count into batches, pads each batch
+/// to its own longest row (dynamic padding; the attention mask hides the padding) and runs the classifier once per batch.
 /// </summary>
 internal sealed class TextBatchScorer : IBatchScorer<TextInput>
 {
@@ -25,13 +25,8 @@ internal sealed class TextBatchScorer : IBatchScorer<TextInput>
         _outputs = outputs;
     }
 
-    public float[][] Score(IReadOnlyList<TextInput> inputs)
+    public float[][] Score(IReadOnlyList<TextInput> inputs, int batchSize)
     {
-        if (inputs.Count == 0)
-        {
-            return [];
-        }
-
         var rows = new TokenizedText[inputs.Count];
         for (int i = 0; i < rows.Length; i++)
         {
@@ -39,14 +34,17 @@ internal sealed class TextBatchScorer : IBatchScorer<TextInput>
             rows[i] = input.Second is null ? _tokenizer.Encode(input.First, _maxLength) : _tokenizer.Encode(input.First, input.Second, _maxLength);
         }
 
-        TokenizedBatch batch = TokenizedBatch.Pad(rows, _tokenizer.PaddingTokenId);
-        return _model.Infer(
-            device =>
-            {
-                TokenizedTensors tensors = batch.ToTensors(device); // freed by the inference scope
-                return _classifier.Forward(tensors.InputIds, tensors.AttentionMask, tensors.TokenTypeIds);
-            },
-            _outputs,
-            rows.Length);
+        return ScoringBatches.Gather(rows.Length, ScoringBatches.ByLength(rows.Select(r => r.InputIds.Count).ToArray(), batchSize), group =>
+        {
+            TokenizedBatch batch = TokenizedBatch.Pad(group.Select(i => rows[i]).ToArray(), _tokenizer.PaddingTokenId);
+            return _model.Infer(
+                device =>
+                {
+                    TokenizedTensors tensors = batch.ToTensors(device); // freed by the inference scope
+                    return _classifier.Forward(tensors.InputIds, tensors.AttentionMask, tensors.TokenTypeIds);
+                },
+                _outputs,
+                group.Length);
+        });
     }
 }
