@@ -115,12 +115,12 @@ internal sealed record AdapterOptions
                           "module names. Default: the library's choice (query,value for BERT/RoBERTa; the 3x3 convolutions of the residual blocks for ResNet).",
         };
 
-        public Option<string> LoraInit { get; } = new("--lora-init")
+        public Option<string> LoraInit { get; } = new Option<string>("--lora-init")
         {
             Description = "init_lora_weights of a new adapter: random (PEFT's false; B is not zero, so the adapter changes the logits; the default here), " +
                           "default (PEFT's true: B = 0) or gaussian (PEFT's \"gaussian\": A normal, B = 0).",
             DefaultValueFactory = _ => "random",
-        };
+        }.AcceptOnlyFromAmong("random", "default", "gaussian");
 
         public Option<string> ModulesToSave { get; } = new("--modules-to-save")
         {
@@ -164,7 +164,7 @@ internal sealed record AdapterOptions
                 "random" => LoraInitialization.Random,
                 "default" => LoraInitialization.Default,
                 "gaussian" => LoraInitialization.Gaussian,
-                var other => throw new ArgumentException($"--lora-init must be random, default or gaussian, not '{other}'."),
+                _ => LoraInitialization.Random,
             },
             ModulesToSave = parse.GetValue(ModulesToSave),
             Seed = parse.GetValue(Seed),

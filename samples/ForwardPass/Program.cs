@@ -33,15 +33,15 @@ foreach (string architecture in new[] { "bert", "roberta" })
 {
     var command = new Command(architecture, $"Run a {architecture} checkpoint on texts or token ids.") { model, output, texts, pairs, ids };
     AddAll(command, adapter.All);
-    command.SetAction(parse => TextModelRun.Run(
+    command.SetAction(parse => Guarded(() => TextModelRun.Run(
         architecture, parse.GetValue(model)!, parse.GetValue(texts) ?? [], parse.GetValue(pairs) ?? [], parse.GetValue(ids) ?? [], parse.GetValue(output)!,
-        adapter.Read(parse)));
+        adapter.Read(parse))));
     root.Subcommands.Add(command);
 }
 
 var resnet = new Command("resnet", "Run a torchvision ResNet checkpoint on images.") { model, output, images, trainMode };
 AddAll(resnet, adapter.All);
-resnet.SetAction(parse => ImageModelRun.Run(parse.GetValue(model)!, parse.GetValue(images) ?? [], parse.GetValue(trainMode), parse.GetValue(output)!, adapter.Read(parse)));
+resnet.SetAction(parse => Guarded(() => ImageModelRun.Run(parse.GetValue(model)!, parse.GetValue(images) ?? [], parse.GetValue(trainMode), parse.GetValue(output)!, adapter.Read(parse))));
 root.Subcommands.Add(resnet);
 
 return root.Parse(args).Invoke();
@@ -51,5 +51,19 @@ static void AddAll(Command command, IEnumerable<Option> options)
     foreach (Option option in options)
     {
         command.Options.Add(option);
+    }
+}
+
+// Bad input (a missing adapter file, labels that do not fit, weights of the wrong shape) gets its message, not a stack trace.
+static int Guarded(Func<int> run)
+{
+    try
+    {
+        return run();
+    }
+    catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or Microsoft.ML.Peft.Checkpoints.WeightLoadException)
+    {
+        Console.Error.WriteLine($"{e.GetType().Name}: {e.Message}");
+        return 1;
     }
 }
