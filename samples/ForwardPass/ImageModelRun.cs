@@ -9,7 +9,7 @@ namespace Microsoft.ML.Peft.Samples.ForwardPass;
 /// <summary>Runs a torchvision ResNet checkpoint on images (eval mode, or one train-mode forward).</summary>
 internal static class ImageModelRun
 {
-    public static int Run(string modelPath, string[] images, bool trainMode, string outputPath)
+    public static int Run(string modelPath, string[] images, bool trainMode, string outputPath, AdapterOptions adapter)
     {
         if (images.Length == 0)
         {
@@ -17,11 +17,26 @@ internal static class ImageModelRun
             return 2;
         }
 
+        if (trainMode && adapter.IsRequested)
+        {
+            Console.Error.WriteLine("--train-mode cannot be combined with the adapter options; --train-steps trains with eval-mode BatchNorm.");
+            return 2;
+        }
+
         using var scope = NewDisposeScope();
+        Tensor pixels = new ImagePreprocessor().PreprocessBatch(images);
+        if (adapter.IsRequested)
+        {
+            // The adapter check owns the model (disposing the PEFT model disposes it).
+            ResNet adapted = ResNet.FromPretrained(modelPath);
+            Console.WriteLine($"Architecture inferred from the checkpoint: {adapted.Config}");
+            var inputs = new Dictionary<string, Tensor> { ["pixel_values"] = pixels };
+            return AdapterCheck.Run(adapted, () => adapted.forward(pixels), taskType: null, modelPath, adapter, inputs, outputPath);
+        }
+
         using var noGrad = no_grad();
         using ResNet model = ResNet.FromPretrained(modelPath);
         Console.WriteLine($"Architecture inferred from the checkpoint: {model.Config}");
-        Tensor pixels = new ImagePreprocessor().PreprocessBatch(images);
         if (trainMode)
         {
             model.train();

@@ -9,6 +9,12 @@
 // Text models write input_ids, attention_mask, token_type_ids, logits (classification checkpoints), last_hidden_state,
 // pooler_output (when present) and hidden_states.N; ResNet writes pixel_values and logits, and with --train-mode the
 // BatchNorm running statistics after that one train-mode forward (keys as in the state dict).
+//
+// With a PEFT adapter (checked against Python PEFT by peft_crosscheck.py; see the README):
+//   ... bert   --model <folder> --ids 101,7592,102 --adapter <peft folder> [--train-steps 3 --labels 1] --out ours.safetensors
+//   ... resnet --model <file> --image a.jpg --lora-r 4 --save-adapter <folder> --out ours.safetensors
+// writes base_logits, logits and merged_logits (and, when training, labels, stepK.loss/grad.<key>/param.<key> and
+// trained_logits), with the AdamW settings in the file's metadata.
 using System.CommandLine;
 using Microsoft.ML.Peft.Samples.ForwardPass;
 
@@ -20,17 +26,44 @@ var ids = new Option<string[]>("--ids") { Description = "Comma-separated token i
 var images = new Option<string[]>("--image") { Description = "An image file (repeat for a batch)." };
 var trainMode = new Option<bool>("--train-mode") { Description = "Run the ResNet in train mode (batch statistics) and write the updated running statistics." };
 
+var adapter = new AdapterOptions.Cli();
+
 var root = new RootCommand("Runs a BERT/RoBERTa/ResNet checkpoint and writes its outputs for comparison with transformers/torchvision.");
 foreach (string architecture in new[] { "bert", "roberta" })
 {
     var command = new Command(architecture, $"Run a {architecture} checkpoint on texts or token ids.") { model, output, texts, pairs, ids };
-    command.SetAction(parse => TextModelRun.Run(
-        architecture, parse.GetValue(model)!, parse.GetValue(texts) ?? [], parse.GetValue(pairs) ?? [], parse.GetValue(ids) ?? [], parse.GetValue(output)!));
+    AddAll(command, adapter.All);
+    command.SetAction(parse => Guarded(() => TextModelRun.Run(
+        architecture, parse.GetValue(model)!, parse.GetValue(texts) ?? [], parse.GetValue(pairs) ?? [], parse.GetValue(ids) ?? [], parse.GetValue(output)!,
+        adapter.Read(parse))));
     root.Subcommands.Add(command);
 }
 
 var resnet = new Command("resnet", "Run a torchvision ResNet checkpoint on images.") { model, output, images, trainMode };
-resnet.SetAction(parse => ImageModelRun.Run(parse.GetValue(model)!, parse.GetValue(images) ?? [], parse.GetValue(trainMode), parse.GetValue(output)!));
+AddAll(resnet, adapter.All);
+resnet.SetAction(parse => Guarded(() => ImageModelRun.Run(parse.GetValue(model)!, parse.GetValue(images) ?? [], parse.GetValue(trainMode), parse.GetValue(output)!, adapter.Read(parse))));
 root.Subcommands.Add(resnet);
 
 return root.Parse(args).Invoke();
+
+static void AddAll(Command command, IEnumerable<Option> options)
+{
+    foreach (Option option in options)
+    {
+        command.Options.Add(option);
+    }
+}
+
+// Bad input (a missing adapter file, labels that do not fit, weights of the wrong shape) gets its message, not a stack trace.
+static int Guarded(Func<int> run)
+{
+    try
+    {
+        return run();
+    }
+    catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or Microsoft.ML.Peft.Checkpoints.WeightLoadException)
+    {
+        Console.Error.WriteLine($"{e.GetType().Name}: {e.Message}");
+        return 1;
+    }
+}

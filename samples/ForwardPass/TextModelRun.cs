@@ -11,7 +11,7 @@ namespace Microsoft.ML.Peft.Samples.ForwardPass;
 /// <summary>Runs a BERT or RoBERTa checkpoint (with or without a classification head) on texts or token ids.</summary>
 internal static class TextModelRun
 {
-    public static int Run(string architecture, string modelPath, string[] texts, string[] pairs, string[] idRows, string outputPath)
+    public static int Run(string architecture, string modelPath, string[] texts, string[] pairs, string[] idRows, string outputPath, AdapterOptions adapter)
     {
         if ((texts.Length == 0) == (idRows.Length == 0))
         {
@@ -39,6 +39,11 @@ internal static class TextModelRun
         var outputs = new Dictionary<string, Tensor> { ["input_ids"] = inputIds, ["attention_mask"] = mask, ["token_type_ids"] = tokenTypes };
         using ITensorSource weights = CheckpointFiles.Open(modelPath);
         bool hasHead = weights.Keys.Any(k => k.StartsWith("classifier.", StringComparison.Ordinal));
+        if (adapter.IsRequested)
+        {
+            return RunWithAdapter(architecture, config, weights, hasHead, modelPath, inputIds, mask, tokenTypes, adapter, outputs, outputPath);
+        }
+
         EncoderOutput encoded;
         if (architecture == "bert")
         {
@@ -98,6 +103,31 @@ internal static class TextModelRun
 
         Console.WriteLine($"Wrote {outputs.Count} tensors to {outputPath}.");
         return 0;
+    }
+
+    // A classifier is needed for logits; PEFT adapters for these models are SEQ_CLS adapters.
+    private static int RunWithAdapter(
+        string architecture, BertConfig config, ITensorSource weights, bool hasHead, string modelPath,
+        Tensor inputIds, Tensor mask, Tensor tokenTypes, AdapterOptions adapter, Dictionary<string, Tensor> outputs, string outputPath)
+    {
+        if (!hasHead)
+        {
+            Console.WriteLine("Warning: the checkpoint has no classifier weights, so the head starts from a random initialization; " +
+                              "base_logits cannot match another framework's (its head is random too) unless the adapter saves the head.");
+        }
+
+        // Enable gradients again for training (Run switched them off for the plain forward pass).
+        using var grad = enable_grad();
+        if (architecture == "bert")
+        {
+            var classifier = BertForSequenceClassification.FromPretrained(config, weights);
+            Report(classifier.LoadResult);
+            return AdapterCheck.Run(classifier, () => classifier.Forward(inputIds, mask, tokenTypes), TaskType.SeqCls, modelPath, adapter, outputs, outputPath);
+        }
+
+        var roberta = RobertaForSequenceClassification.FromPretrained((RobertaConfig)config, weights);
+        Report(roberta.LoadResult);
+        return AdapterCheck.Run(roberta, () => roberta.Forward(inputIds, mask), TaskType.SeqCls, modelPath, adapter, outputs, outputPath);
     }
 
     private static (Tensor Ids, Tensor Mask, Tensor TokenTypes) Tokenize(string architecture, string folder, string[] texts, string[] pairs)
