@@ -13,32 +13,24 @@ internal static class ModelRoundTrip
     {
         mlContext.Model.Save(model, inputSchema, path);
         ITransformer loaded = mlContext.Model.Load(path, out _);
-        try
-        {
-            Console.WriteLine($"Saved the pipeline to {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB) and loaded it back; predictions of the loaded model:");
-            using var loadedEngine = mlContext.Model.CreatePredictionEngine<TRow, ClassPrediction>(loaded);
-            using var trainedEngine = mlContext.Model.CreatePredictionEngine<TRow, ClassPrediction>(model);
+        Console.WriteLine($"Saved the pipeline to {path} ({new FileInfo(path).Length / 1048576.0:F1} MiB) and loaded it back; predictions of the loaded model:");
 
-            // Rows from across the test set rather than its first few, which a file sorted by class would make all alike.
-            bool allSame = true;
-            foreach (TRow row in Enumerable.Range(0, Math.Min(ShownRows, testRows.Count)).Select(i => testRows[i * testRows.Count / ShownRows]))
-            {
-                ClassPrediction prediction = loadedEngine.Predict(row);
-                allSame &= trainedEngine.Predict(row).Score.SequenceEqual(prediction.Score);
-                string verdict = prediction.PredictedLabelValue == row.Label ? "right" : "wrong";
-                Console.WriteLine($"  {row.Describe()}");
-                Console.WriteLine($"    predicted '{prediction.PredictedLabelValue}' (p = {prediction.Score.Max():F3}), labelled '{row.Label}': {verdict}");
-            }
+        // A prediction engine disposes its model by default: that is right for the loaded copy (its network's tensors
+        // live in native memory), not for the trained model, which the caller still uses.
+        using var loadedEngine = mlContext.Model.CreatePredictionEngine<TRow, ClassPrediction>(loaded);
+        using var trainedEngine = mlContext.Model.CreatePredictionEngine<TRow, ClassPrediction>(model, new PredictionEngineOptions { OwnsTransformer = false });
 
-            Console.WriteLine($"  the loaded model's scores are {(allSame ? "identical to" : "DIFFERENT from")} the trained model's on these rows");
-        }
-        finally
+        // Rows from across the test set rather than its first few, which a file sorted by class would make all alike.
+        bool allSame = true;
+        foreach (TRow row in Enumerable.Range(0, Math.Min(ShownRows, testRows.Count)).Select(i => testRows[i * testRows.Count / ShownRows]))
         {
-            // The network's tensors live in native memory; free them now rather than at some later collection.
-            foreach (IDisposable part in ((IEnumerable<ITransformer>)loaded).OfType<IDisposable>())
-            {
-                part.Dispose();
-            }
+            ClassPrediction prediction = loadedEngine.Predict(row);
+            allSame &= trainedEngine.Predict(row).Score.SequenceEqual(prediction.Score);
+            string verdict = prediction.PredictedLabelValue == row.Label ? "right" : "wrong";
+            Console.WriteLine($"  {row.Describe()}");
+            Console.WriteLine($"    predicted '{prediction.PredictedLabelValue}' (p = {prediction.Score.Max():F3}), labelled '{row.Label}': {verdict}");
         }
+
+        Console.WriteLine($"  the loaded model's scores are {(allSame ? "identical to" : "DIFFERENT from")} the trained model's on these rows");
     }
 }

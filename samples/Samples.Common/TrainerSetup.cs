@@ -8,12 +8,13 @@ public static class TrainerSetup
     /// <summary>The learning rate for training a random base fully: from scratch needs far more than fine-tuning's 2e-5.</summary>
     public const double FromScratchLearningRate = 1e-3;
 
-    /// <summary>Sets the method, epochs, batch size, learning rate, seed, validation rows, warmup, log and progress of <paramref name="options"/>.</summary>
+    /// <summary>Sets the method (and whether its adapter is merged), epochs, batch size, learning rate, seed, validation rows, warmup, log and progress of <paramref name="options"/>.</summary>
     public static TOptions Apply<TOptions>(TOptions options, SampleSettings settings, int batchSize)
         where TOptions : PeftTrainerOptions
     {
         FineTuningChoice method = settings.FineTuning;
         options.Peft = method.Config;
+        options.MergeAdapter = method.Mergeable;
         options.Epochs = settings.Epochs;
         options.BatchSize = batchSize;
         options.LearningRate = settings.LearningRate ?? (settings.RandomBase && method.Config is null ? FromScratchLearningRate : null);
