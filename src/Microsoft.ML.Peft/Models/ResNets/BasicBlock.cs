@@ -13,10 +13,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
 {
     // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
     private readonly nn.Module<Tensor, Tensor> conv1; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly ReLU relu;
     private readonly nn.Module<Tensor, Tensor> conv2; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly Sequential? downsample;
 
     /// <summary>Creates a block from <paramref name="inChannels"/> to <paramref name="width"/> channels.</summary>
@@ -38,7 +38,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
     /// <summary>The torchvision expansion factor of this block type.</summary>
     public const int Expansion = 1;
 
-    BatchNorm2d IResidualBlock.LastNorm => bn2;
+    BatchNorm IResidualBlock.LastNorm => bn2;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

@@ -14,11 +14,11 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
 {
     // Field names are the torchvision state-dict names: TorchSharp registers submodules under their field names.
     private readonly nn.Module<Tensor, Tensor> conv1; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly nn.Module<Tensor, Tensor> conv2; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor> conv3; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn3;
+    private readonly BatchNorm bn3;
     private readonly ReLU relu;
     private readonly Sequential? downsample;
 
@@ -45,7 +45,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
     /// <summary>The torchvision expansion factor of this block type.</summary>
     public const int Expansion = 4;
 
-    BatchNorm2d IResidualBlock.LastNorm => bn3;
+    BatchNorm IResidualBlock.LastNorm => bn3;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

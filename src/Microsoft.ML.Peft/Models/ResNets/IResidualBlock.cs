@@ -6,5 +6,5 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 internal interface IResidualBlock
 {
     /// <summary>The last BatchNorm of the residual branch (zeroed by <c>zero_init_residual</c>).</summary>
-    BatchNorm2d LastNorm { get; }
+    BatchNorm LastNorm { get; }
 }

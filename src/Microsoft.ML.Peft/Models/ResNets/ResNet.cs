@@ -20,7 +20,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
     // Field names are the torchvision state-dict names. Everything is registered by hand in torchvision's order
     // (which is also the state-dict order); RegisterComponents then finds nothing left to add.
     private readonly nn.Module<Tensor, Tensor> conv1; // typed loosely so PEFT can put an adapter layer in its place
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly ReLU relu;
     private readonly MaxPool2d maxpool;
     private readonly Sequential[] _stages;
@@ -241,7 +241,7 @@ public sealed class ResNet : nn.Module<Tensor, Tensor>
                 case Conv2d conv:
                     nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
                     break;
-                case BatchNorm2d norm:
+                case BatchNorm norm:
                     nn.init.ones_(norm.weight);
                     nn.init.zeros_(norm.bias!);
                     break;

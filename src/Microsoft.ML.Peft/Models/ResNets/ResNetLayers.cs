@@ -20,9 +20,8 @@ internal static class ResNetLayers
     public static Conv2d Conv1x1(int inChannels, int outChannels, int stride = 1) =>
         nn.Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
 
-    /// <summary>BatchNorm2d with affine weights and tracked running statistics.</summary>
-    public static BatchNorm2d BatchNorm(int channels) =>
-        nn.BatchNorm2d(channels, eps: BatchNormEps, momentum: BatchNormMomentum, affine: true, track_running_stats: true);
+    /// <summary>BatchNorm2d with affine weights and tracked running statistics (see <see cref="ResNetBatchNorm"/> for why not TorchSharp's own).</summary>
+    public static BatchNorm BatchNorm(int channels) => new ResNetBatchNorm(channels, BatchNormEps, BatchNormMomentum);
 
     /// <summary>
     /// The projection shortcut (<c>downsample.0</c> conv, <c>downsample.1</c> BN), needed when the block changes the

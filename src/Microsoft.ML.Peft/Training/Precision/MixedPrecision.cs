@@ -57,7 +57,7 @@ public static class MixedPrecision
 
     /// <summary>Whether <paramref name="module"/> is a normalization layer, which mixed precision keeps in float32.</summary>
     internal static bool IsNormalization(nn.Module module) =>
-        module is LayerNorm or BatchNorm1d or BatchNorm2d or BatchNorm3d or GroupNorm or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d;
+        module is LayerNorm or BatchNorm or GroupNorm or InstanceNorm1d or InstanceNorm2d or InstanceNorm3d;
 
     private static bool IsFloating(ScalarType dtype) =>
         dtype is ScalarType.Float32 or ScalarType.Float64 or ScalarType.Float16 or ScalarType.BFloat16;

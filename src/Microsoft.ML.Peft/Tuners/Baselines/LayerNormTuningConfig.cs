@@ -31,7 +31,7 @@ public sealed record LayerNormTuningConfig : BaselineConfig
 
     private IEnumerable<(string Name, torch.nn.Module Module)> NormLayers(torch.nn.Module model) =>
         model.named_modules()
-            .Where(m => m.module is LayerNorm or BatchNorm1d or BatchNorm2d or BatchNorm3d or GroupNorm && Selects(m.name))
+            .Where(m => m.module is LayerNorm or BatchNorm or GroupNorm && Selects(m.name))
             .Select(m => (m.name, m.module));
 
     private static string Join(string module, string tensor) => module.Length == 0 ? tensor : module + "." + tensor;

@@ -17,7 +17,7 @@ public sealed class ResNetModeTests
     {
         using ResNetModel model = ResNetReferenceTests.Build(architecture);
         var modules = model.modules().ToList();
-        Assert.Contains(modules, m => m is TorchSharp.Modules.BatchNorm2d);
+        Assert.Contains(modules, m => m is TorchSharp.Modules.BatchNorm);
         Assert.True(model.training);
         Assert.All(modules, m => Assert.True(m.training, m.GetName()));
 

@@ -34,7 +34,7 @@ public sealed class BaselineTests
         using var peft = PeftModel.Create(real.Fresh(), Config(baseline));
         Assert.Empty(peft.BaseModel.TunerLayers);
         string head = Head(name);
-        var norms = peft.Model.named_modules().Where(m => m.module is LayerNorm or BatchNorm2d).Select(m => m.name + ".").ToList();
+        var norms = peft.Model.named_modules().Where(m => m.module is LayerNorm or TorchSharp.Modules.BatchNorm).Select(m => m.name + ".").ToList();
         bool Expected(string parameterName)
         {
             string key = parameterName["base_model.model.".Length..];
