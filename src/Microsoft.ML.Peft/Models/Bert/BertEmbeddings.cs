@@ -37,7 +37,7 @@ internal sealed class BertEmbeddings : nn.Module
         Tensor words = this.Call("word_embeddings", inputIds);
         Tensor types = this.Call("token_type_embeddings", tokenTypeIds);
         Tensor positions = this.Call("position_embeddings", positionIds);
-        Tensor sum = words.add(types).add_(positions);
+        Tensor sum = words.Plus(types).PlusInPlace(positions);
         Tensor normalized = this.Call("LayerNorm", sum);
         return this.Call("dropout", normalized).MoveToOuterDisposeScope();
     }

@@ -22,7 +22,7 @@ internal sealed class BertResidualOutput : nn.Module
     {
         using var scope = NewDisposeScope();
         Tensor projected = this.Call("dropout", this.Call("dense", hiddenStates));
-        Tensor sum = projected.add(residual);
+        Tensor sum = projected.Plus(residual);
         return this.Call("LayerNorm", sum).MoveToOuterDisposeScope();
     }
 }

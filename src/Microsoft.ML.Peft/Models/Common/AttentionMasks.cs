@@ -27,7 +27,7 @@ internal static class AttentionMasks
         // Explicit, disposed Scalars: an implicit one can be finalized while libtorch still reads it.
         using Scalar one = 1.0;
         using Scalar lowest = finfo(dtype).min;
-        Tensor blocked = keep.neg().add_(one);
+        Tensor blocked = keep.neg().add_(one, one);
         return blocked.mul_(lowest).MoveToOuterDisposeScope();
     }
 }

@@ -47,7 +47,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IResidualBlock
         Tensor output = relu.call(bn1.call(conv1.call(input)));
         output = bn2.call(conv2.call(output));
         Tensor identity = downsample is null ? input : downsample.call(input);
-        output = output.add_(identity);
+        output = output.PlusInPlace(identity);
         return relu.call(output).MoveToOuterDisposeScope();
     }
 }

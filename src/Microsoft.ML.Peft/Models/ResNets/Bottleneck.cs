@@ -55,7 +55,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IResidualBlock
         output = relu.call(bn2.call(conv2.call(output)));
         output = bn3.call(conv3.call(output));
         Tensor identity = downsample is null ? input : downsample.call(input);
-        output = output.add_(identity);
+        output = output.PlusInPlace(identity);
         return relu.call(output).MoveToOuterDisposeScope();
     }
 }

@@ -13,7 +13,7 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 /// TorchSharp's <c>BatchNorm2d.forward</c> counts batches with an implicit Scalar that only the finalizer frees; the
 /// JIT may drop the last reference before the native call returns, so a garbage collection during training freed it
 /// mid-call and training stopped at random steps with native errors ("argument alpha must not be a floating point
-/// number", "Expected false to be true"). The same reason as <see cref="Tuners.TensorScaling"/>.
+/// number", "Expected false to be true"). The same reason as <see cref="TensorScaling"/>, which this uses.
 /// </remarks>
 internal sealed class ResNetBatchNorm : BatchNorm
 {
@@ -27,9 +27,8 @@ internal sealed class ResNetBatchNorm : BatchNorm
         ValidateInputDimensions(input);
         if (training && num_batches_tracked is { } tracked)
         {
-            using Scalar one = 1L.ToScalar();
             using var noGrad = no_grad();
-            tracked.add_(one);
+            tracked.IncrementInPlace();
         }
 
         // In eval mode the running statistics normalize; while training the batch's own, and the running ones move.

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Common;
 using static TorchSharp.torch;
@@ -36,9 +37,10 @@ public sealed class RobertaModel : BertStyleEncoderModel<RobertaConfig>
     {
         ArgumentNullException.ThrowIfNull(inputIds);
         using var scope = NewDisposeScope();
-        Tensor isToken = inputIds.ne(paddingIndex).to(ScalarType.Int64);
+        using Scalar padding = paddingIndex;
+        Tensor isToken = inputIds.ne(padding).to(ScalarType.Int64);
         Tensor counted = isToken.cumsum(1).mul_(isToken);
-        return counted.add_(paddingIndex).MoveToOuterDisposeScope();
+        return counted.PlusInPlace(paddingIndex).MoveToOuterDisposeScope();
     }
 
     /// <summary>

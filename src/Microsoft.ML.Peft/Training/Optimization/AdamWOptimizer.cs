@@ -129,7 +129,7 @@ public sealed class AdamWOptimizer : IDisposable
             double biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
             using Scalar correction2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
             using Scalar negativeStepSize = (-lr / biasCorrection1).ToScalar();
-            Tensor denominator = state.ExpAvgSq.sqrt().div_(correction2Sqrt).add_(epsilon);
+            Tensor denominator = state.ExpAvgSq.sqrt().div_(correction2Sqrt).PlusInPlace(epsilon);
             parameter.addcdiv_(state.ExpAvg, denominator, negativeStepSize);
         }
     }

@@ -124,7 +124,7 @@ public sealed class BottleneckAdapterLayer : TunerLayer
         ScalarType dtype = down.Parameter("weight").dtype;
         Tensor hidden = Activate(down.call(source.dtype == dtype ? source : source.to(dtype)), settings.NonLinearity);
         Tensor update = adapter_up[adapter].call(hidden);
-        return (output + update.Scaled(settings.Scaling)).to(output.dtype);
+        return output.Plus(update.Scaled(settings.Scaling)).to(output.dtype);
     }
 
     /// <inheritdoc />

@@ -67,7 +67,7 @@ public sealed class LoraConv2d : LoraLayer
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
         if (!UsesDora(adapter))
         {
-            return (output + b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
+            return output.Plus(b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
         }
 
         // DoRA (PEFT's _DoraConvNdLayer).
@@ -89,8 +89,8 @@ public sealed class LoraConv2d : LoraLayer
 
         Tensor norm = DoraWeightNorm(BaseWeight.to(x.dtype), GetDeltaWeight(adapter).detach()).detach();
         Tensor scale = Magnitude(adapter) / norm;
-        Tensor dora = scale.Minus(1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)).Scaled(scaling);
-        return (output + dora).to(output.dtype);
+        Tensor dora = (scale.Minus(1) * baseResult.to(x.dtype)).Plus(scale * b.call(a.call(x)).Scaled(scaling));
+        return output.Plus(dora).to(output.dtype);
     }
 
     /// <summary>Norm of each output filter of W + delta, shaped [1, out, 1, 1] like PEFT's magnitude.</summary>

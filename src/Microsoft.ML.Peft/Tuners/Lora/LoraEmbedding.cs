@@ -60,13 +60,13 @@ public sealed class LoraEmbedding : LoraLayer
         Tensor lora = afterA.matmul(WeightB(adapter).t()).Scaled(scaling);
         if (!UsesDora(adapter))
         {
-            return (output + lora).to(output.dtype);
+            return output.Plus(lora).to(output.dtype);
         }
 
         // DoRA (PEFT's DoraEmbeddingLayer): the magnitude scales each embedding dimension.
         Tensor norm = DoraWeightNorm(BaseWeight.to(a.dtype), GetDeltaWeight(adapter).detach()).detach();
         Tensor scale = Magnitude(adapter) / norm;
-        return (scale * output.to(a.dtype) + scale * lora).to(output.dtype);
+        return (scale * output.to(a.dtype)).Plus(scale * lora).to(output.dtype);
     }
 
     /// <summary>Norm of each embedding dimension (column) of W + delta, shaped [embedding_dim].</summary>

@@ -214,14 +214,14 @@ public abstract class LoraLayer : TunerLayer
         Tensor delta = GetDeltaWeight(adapterName).to(weight.dtype);
         if (!UsesDora(adapterName))
         {
-            weight.add_(delta);
+            weight.PlusInPlace(delta);
             return;
         }
 
         Tensor norm = DoraWeightNorm(weight, delta).detach().DetachFromDisposeScope();
         _mergedWeightNorms[adapterName] = norm;
         Tensor factor = FactorInWeightLayout(Magnitude(adapterName) / norm);
-        weight.copy_(factor * (weight + delta));
+        weight.copy_(factor * weight.Plus(delta));
     }
 
     /// <inheritdoc />

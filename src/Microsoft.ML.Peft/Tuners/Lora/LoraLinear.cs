@@ -69,7 +69,7 @@ public sealed class LoraLinear : LoraLayer
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
         if (!UsesDora(adapter))
         {
-            return (output + b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
+            return output.Plus(b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
         }
 
         // DoRA (PEFT's DoraLinearLayer): reuse the base output unless dropout changes the input.
@@ -91,14 +91,14 @@ public sealed class LoraLinear : LoraLayer
 
         Tensor norm = DoraWeightNorm(BaseWeight.to(x.dtype), GetDeltaWeight(adapter).detach()).detach();
         Tensor scale = (Magnitude(adapter) / norm).view(1, -1);
-        Tensor dora = scale.Minus(1) * baseResult.to(x.dtype) + scale * b.call(a.call(x)).Scaled(scaling);
-        return (output + dora).to(output.dtype);
+        Tensor dora = (scale.Minus(1) * baseResult.to(x.dtype)).Plus(scale * b.call(a.call(x)).Scaled(scaling));
+        return output.Plus(dora).to(output.dtype);
     }
 
     /// <inheritdoc />
     private protected override Tensor DoraWeightNorm(Tensor weight, Tensor delta)
     {
-        Tensor combined = weight + delta;
+        Tensor combined = weight.Plus(delta);
         Tensor oriented = _fanInFanOut ? combined.t() : combined;
         return oriented.square().sum(1).sqrt();
     }

@@ -246,8 +246,8 @@ public sealed class LoraModel : TunerModel
             }
 
             double factor = Math.Sqrt(product);
-            targetA.add_(layer.WeightA(source).Scaled(factor));
-            targetB.add_(layer.WeightB(source).Scaled(factor));
+            targetA.PlusInPlace(layer.WeightA(source).Scaled(factor));
+            targetB.PlusInPlace(layer.WeightB(source).Scaled(factor));
         }
     }
 }
