@@ -95,7 +95,7 @@ public sealed class LoraConv2d : LoraLayer
 
     /// <summary>Norm of each output filter of W + delta, shaped [1, out, 1, 1] like PEFT's magnitude.</summary>
     private protected override Tensor DoraWeightNorm(Tensor weight, Tensor delta) =>
-        (weight + delta).square().sum([1, 2, 3], keepdim: true).sqrt().transpose(1, 0);
+        weight.Plus(delta).square().sum([1, 2, 3], keepdim: true).sqrt().transpose(1, 0);
 
     /// <inheritdoc />
     private protected override Tensor FactorInWeightLayout(Tensor factor) => factor.reshape(-1, 1, 1, 1);

@@ -70,7 +70,7 @@ public sealed class LoraEmbedding : LoraLayer
     }
 
     /// <summary>Norm of each embedding dimension (column) of W + delta, shaped [embedding_dim].</summary>
-    private protected override Tensor DoraWeightNorm(Tensor weight, Tensor delta) => (weight + delta).square().sum(new long[] { 0 }).sqrt();
+    private protected override Tensor DoraWeightNorm(Tensor weight, Tensor delta) => weight.Plus(delta).square().sum(new long[] { 0 }).sqrt();
 
     /// <inheritdoc />
     private protected override Tensor FactorInWeightLayout(Tensor factor) => factor.view(1, -1);
