@@ -34,6 +34,38 @@ public sealed class ImplicitScalarCallTests
         Assert.True(offenders.Count == 0, "Tensor additions with an implicit alpha Scalar:\n" + string.Join('\n', offenders.Distinct()));
     }
 
+    [Fact]
+    public void EveryScalarTheLibraryConvertsIsHeldInALocal()
+    {
+        string libraryPath = typeof(Microsoft.ML.Peft.Checkpoints.ModuleWeights).Assembly.Location;
+        using var resolver = new DefaultAssemblyResolver();
+        resolver.AddSearchDirectory(AppContext.BaseDirectory);
+        using ModuleDefinition library = ModuleDefinition.ReadModule(libraryPath, new ReaderParameters { AssemblyResolver = resolver });
+
+        // A number converted to a Scalar and passed straight to a call (t.mul(2.0)) is the race; one stored in a local
+        // (using Scalar s = 2.0) lives, and is disposed, in the method's scope.
+        var offenders = new List<string>();
+        foreach (MethodDefinition method in library.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody))
+        {
+            foreach (Instruction instruction in method.Body.Instructions)
+            {
+                if (instruction.Operand is MethodReference called && IsScalarConversion(called) && !IsStore(instruction.Next))
+                {
+                    offenders.Add($"{method.DeclaringType.FullName}.{method.Name} passes {called.FullName} straight on");
+                }
+            }
+        }
+
+        Assert.True(offenders.Count == 0, "Scalars converted without a local:\n" + string.Join('\n', offenders.Distinct()));
+    }
+
+    private static bool IsScalarConversion(MethodReference called) =>
+        called.ReturnType.FullName == "TorchSharp.Scalar" && (called.Name is "op_Implicit" or "ToScalar");
+
+    private static bool IsStore(Instruction? next) =>
+        next is not null && (next.OpCode.Code is Code.Stloc or Code.Stloc_S or Code.Stloc_0 or Code.Stloc_1 or Code.Stloc_2 or Code.Stloc_3
+            or Code.Stsfld or Code.Stfld);
+
     private static bool IsImplicitAlphaAddition(MethodReference called)
     {
         if (called.DeclaringType.FullName != "TorchSharp.torch/Tensor")

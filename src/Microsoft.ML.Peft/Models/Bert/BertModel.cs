@@ -1,3 +1,4 @@
+using TorchSharp;
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Common;
 using static TorchSharp.torch;
@@ -58,7 +59,8 @@ public sealed class BertModel : BertStyleEncoderModel<BertConfig>
                 nameof(inputIds));
         }
 
-        return arange(sequence, ScalarType.Int64, inputIds.device).unsqueeze(0);
+        using Scalar end = sequence; // explicit: an implicit Scalar can be freed while libtorch reads it
+        return arange(end, ScalarType.Int64, inputIds.device).unsqueeze(0);
     }
 
     private static BertConfig ValidatedBertConfig(BertConfig config)
