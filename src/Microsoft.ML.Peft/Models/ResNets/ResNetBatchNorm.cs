@@ -7,7 +7,7 @@ namespace Microsoft.ML.Peft.Models.ResNets;
 /// <summary>
 /// A 2-D batch normalization with the same parameters, buffers and state-dict names as TorchSharp's
 /// <c>BatchNorm2d</c> (weight, bias, running_mean, running_var, num_batches_tracked) and the same arithmetic
-/// (torch's <c>batch_norm</c>), whose training step counts the batch with an explicit, disposed Scalar.
+/// (torch's <c>batch_norm</c>), whose training step counts the batch with a Scalar that stays alive through the call.
 /// </summary>
 /// <remarks>
 /// TorchSharp's <c>BatchNorm2d.forward</c> counts batches with an implicit Scalar that only the finalizer frees; the
