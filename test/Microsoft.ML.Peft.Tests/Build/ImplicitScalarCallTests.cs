@@ -14,10 +14,7 @@ public sealed class ImplicitScalarCallTests
     [Fact]
     public void TheLibraryUsesNoTensorAdditionWithAnImplicitAlpha()
     {
-        string libraryPath = typeof(Microsoft.ML.Peft.Checkpoints.ModuleWeights).Assembly.Location;
-        using var resolver = new DefaultAssemblyResolver();
-        resolver.AddSearchDirectory(AppContext.BaseDirectory);
-        using ModuleDefinition library = ModuleDefinition.ReadModule(libraryPath, new ReaderParameters { AssemblyResolver = resolver });
+        using ModuleDefinition library = LibraryModule.Read();
 
         var offenders = new List<string>();
         foreach (MethodDefinition method in library.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody))
@@ -37,10 +34,7 @@ public sealed class ImplicitScalarCallTests
     [Fact]
     public void EveryScalarTheLibraryConvertsIsHeldInALocal()
     {
-        string libraryPath = typeof(Microsoft.ML.Peft.Checkpoints.ModuleWeights).Assembly.Location;
-        using var resolver = new DefaultAssemblyResolver();
-        resolver.AddSearchDirectory(AppContext.BaseDirectory);
-        using ModuleDefinition library = ModuleDefinition.ReadModule(libraryPath, new ReaderParameters { AssemblyResolver = resolver });
+        using ModuleDefinition library = LibraryModule.Read();
 
         // A number converted to a Scalar and passed straight to a call (t.mul(2.0)) is the race; one stored in a local
         // (using Scalar s = 2.0) lives, and is disposed, in the method's scope.

@@ -24,10 +24,7 @@ public sealed class MLNetSeamMemberTests
     [Fact]
     public void EveryNonPublicMLNetMemberWeUseResolvesAndStaysInTheSeam()
     {
-        string libraryPath = typeof(Microsoft.ML.Peft.Checkpoints.ModuleWeights).Assembly.Location;
-        using var resolver = new DefaultAssemblyResolver();
-        resolver.AddSearchDirectory(AppContext.BaseDirectory);
-        using ModuleDefinition library = ModuleDefinition.ReadModule(libraryPath, new ReaderParameters { AssemblyResolver = resolver });
+        using ModuleDefinition library = LibraryModule.Read();
 
         var uses = new List<(string Member, string UsedIn, bool Resolved)>();
         foreach (TypeDefinition type in library.GetTypes())

@@ -60,7 +60,7 @@ public sealed class StoredModelCompatibilityTests
         JsonObject entry = expected["models"]!.AsArray().Select(m => m!.AsObject()).Single(m => (string)m["file"]! == file);
         var mlContext = new MLContext(seed: 1);
         ITransformer model = mlContext.Model.Load(Path.Combine(folder, file), out _);
-        ITransformer[] parts = model is IEnumerable<ITransformer> chain ? chain.ToArray() : [model];
+        ITransformer[] parts = StoredModelFixtures.Parts(model);
         Assert.Equal((string)entry["transformer"]!, parts.Single(p => p is PeftTransformer).GetType().FullName);
         Assert.Equal((string)entry["last_transformer"]!, parts[^1].GetType().FullName);
 

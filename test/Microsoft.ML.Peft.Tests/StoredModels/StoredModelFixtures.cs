@@ -118,10 +118,13 @@ internal static class StoredModelFixtures
     public static JsonArray Outputs(IDataView scored, IReadOnlyList<string> columns) =>
         new(OutputRows.Read(scored, columns).Select(row => JsonSerializer.SerializeToNode(row)).ToArray());
 
+    /// <summary>The transformers of <paramref name="model"/>: those of a chain, or the model itself.</summary>
+    public static ITransformer[] Parts(ITransformer model) => model is IEnumerable<ITransformer> chain ? chain.ToArray() : [model];
+
     private static JsonObject Save(MLContext mlContext, ITransformer model, DataViewSchema schema, string folder, string file, string kind, IDataView inputs, params string[] columns)
     {
         mlContext.Model.Save(model, schema, Path.Combine(folder, file));
-        ITransformer[] parts = model is IEnumerable<ITransformer> chain ? chain.ToArray() : [model];
+        ITransformer[] parts = Parts(model);
         return new JsonObject
         {
             ["file"] = file,
