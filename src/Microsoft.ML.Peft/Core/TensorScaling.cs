@@ -32,6 +32,17 @@ internal static class TensorScaling
     /// <summary><paramref name="tensor"/> += <paramref name="value"/>, in place (use instead of <c>add_(Scalar)</c>, whose alpha is implicit).</summary>
     public static Tensor PlusInPlace(this Tensor tensor, Scalar value) => tensor.add_(value, One);
 
+    /// <summary>
+    /// <paramref name="tensor"/> += <paramref name="factor"/> × <paramref name="other"/>, in place and in one pass (no
+    /// temporaries). <paramref name="tensor"/> may have a narrower dtype than <paramref name="other"/>: the sum is
+    /// computed in the wider one and stored in <paramref name="tensor"/>'s.
+    /// </summary>
+    public static Tensor PlusScaledInPlace(this Tensor tensor, Tensor other, double factor)
+    {
+        using Scalar alpha = factor;
+        return tensor.add_(other, alpha);
+    }
+
     /// <summary><paramref name="tensor"/> += 1, in place, for integer counters as well as floating tensors.</summary>
     public static Tensor IncrementInPlace(this Tensor tensor) => tensor.add_(One, One);
 

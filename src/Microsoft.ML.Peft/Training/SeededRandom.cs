@@ -84,4 +84,5 @@ internal enum RandomStream : ulong
     ValidationSplit = 3,
     Augmentation = 4,
     TorchGenerator = 5,
+    DropoutMask = 6,
 }

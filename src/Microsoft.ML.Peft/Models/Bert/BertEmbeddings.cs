@@ -25,7 +25,7 @@ internal sealed class BertEmbeddings : nn.Module
         register_module("position_embeddings", position);
         register_module("token_type_embeddings", tokenType);
         register_module("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
-        register_module("dropout", nn.Dropout(config.HiddenDropoutProb));
+        register_module("dropout", new FastDropout(config.HiddenDropoutProb));
     }
 
     /// <param name="inputIds">[batch, sequence] token ids.</param>

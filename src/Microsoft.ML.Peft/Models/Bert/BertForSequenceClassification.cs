@@ -16,7 +16,7 @@ public sealed class BertForSequenceClassification : BertStyleSequenceClassifier<
     public BertForSequenceClassification(BertConfig config)
         : base(nameof(BertForSequenceClassification), config, BertModel.BaseModelPrefix, c => new BertModel(c, addPoolingLayer: true))
     {
-        register_module("dropout", nn.Dropout(config.EffectiveClassifierDropout));
+        register_module("dropout", new FastDropout(config.EffectiveClassifierDropout));
         Linear classifier = nn.Linear(config.HiddenSize, config.NumLabels);
         HuggingFaceInitialization.InitializeLinearsAndLayerNorms(classifier, config.InitializerRange);
         register_module(ClassifierName, classifier);

@@ -15,14 +15,14 @@ internal sealed class BertResidualOutput : nn.Module
     {
         register_module("dense", nn.Linear(inputSize, config.HiddenSize));
         register_module("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
-        register_module("dropout", nn.Dropout(config.HiddenDropoutProb));
+        register_module("dropout", new FastDropout(config.HiddenDropoutProb));
     }
 
     public Tensor Forward(Tensor hiddenStates, Tensor residual)
     {
         using var scope = NewDisposeScope();
         Tensor projected = this.Call("dropout", this.Call("dense", hiddenStates));
-        Tensor sum = projected.Plus(residual);
+        Tensor sum = projected.PlusInPlace(residual); // neither the dense layer nor dropout keeps its output for backward
         return this.Call("LayerNorm", sum).MoveToOuterDisposeScope();
     }
 }

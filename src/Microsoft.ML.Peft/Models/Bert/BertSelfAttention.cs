@@ -1,4 +1,5 @@
 using Microsoft.ML.Peft.Models.Common;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Models.Bert;
@@ -39,10 +40,30 @@ internal sealed class BertSelfAttention : nn.Module
         Tensor key = SplitHeads(this.Call("key", hiddenStates));
         Tensor value = SplitHeads(this.Call("value", hiddenStates));
 
-        // The default scale of scaled_dot_product_attention is 1/sqrt(head_dim), as in BERT.
-        Tensor context = nn.functional.scaled_dot_product_attention(
-            query, key, value, additiveMask, p: training ? _dropoutProbability : 0.0);
+        Tensor context = training && _dropoutProbability > 0 && hiddenStates.device_type == DeviceType.CPU
+            ? AttentionWithFastDropout(query, key, value, additiveMask)
+            : nn.functional.scaled_dot_product_attention(query, key, value, additiveMask, p: training ? _dropoutProbability : 0.0);
 
         return context.transpose(1, 2).reshape(batch, sequence, _heads * _headSize).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The attention that scaled_dot_product_attention computes with dropout (its math path on the CPU), written out so
+    /// the probabilities' dropout mask comes from <see cref="FastDropout"/> instead of libtorch's single-threaded
+    /// bernoulli. The scale is 1/sqrt(head_dim), as in BERT and as SDPA's default.
+    /// </summary>
+    private Tensor AttentionWithFastDropout(Tensor query, Tensor key, Tensor value, Tensor? additiveMask)
+    {
+        using var scope = NewDisposeScope();
+        // Scaling the scores in place (a matmul does not keep its output for backward) saves a scaled copy of the queries.
+        using Scalar scale = 1.0 / Math.Sqrt(_headSize);
+        Tensor scores = query.matmul(key.transpose(-2, -1)).mul_(scale);
+        if (additiveMask is not null)
+        {
+            scores = scores.PlusInPlace(additiveMask);
+        }
+
+        Tensor probabilities = FastDropout.Apply(scores.softmax(-1), _dropoutProbability, training: true);
+        return probabilities.matmul(value).MoveToOuterDisposeScope();
     }
 }

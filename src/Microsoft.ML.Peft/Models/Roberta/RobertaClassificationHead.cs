@@ -14,7 +14,7 @@ internal sealed class RobertaClassificationHead : nn.Module
         : base(nameof(RobertaClassificationHead))
     {
         register_module("dense", nn.Linear(config.HiddenSize, config.HiddenSize));
-        register_module("dropout", nn.Dropout(config.EffectiveClassifierDropout));
+        register_module("dropout", new FastDropout(config.EffectiveClassifierDropout));
         register_module("out_proj", nn.Linear(config.HiddenSize, config.NumLabels));
         HuggingFaceInitialization.InitializeLinearsAndLayerNorms(this, config.InitializerRange);
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Peft.Models.Common;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -97,7 +98,7 @@ public abstract class LoraLayer : TunerLayer
         }
 
         _settings[adapterName] = new AdapterSettings(r, alpha, config.Scaling(r, alpha), config.UseDora);
-        lora_dropout.Add(adapterName, config.LoraDropout > 0 ? nn.Dropout(config.LoraDropout) : nn.Identity());
+        lora_dropout.Add(adapterName, config.LoraDropout > 0 ? new FastDropout(config.LoraDropout) : nn.Identity());
         CreateAdapterWeights(adapterName, r, AdapterDevice, AdapterDType);
         if (initialize)
         {

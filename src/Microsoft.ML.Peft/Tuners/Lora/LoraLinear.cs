@@ -69,7 +69,8 @@ public sealed class LoraLinear : LoraLayer
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
         if (!UsesDora(adapter))
         {
-            return output.Plus(b.call(a.call(Dropout(adapter).call(x))).Scaled(scaling)).to(output.dtype);
+            // The base layer's output is not saved for its backward, so adding in place is safe and saves two temporaries.
+            return output.PlusScaledInPlace(b.call(a.call(Dropout(adapter).call(x))), scaling);
         }
 
         // DoRA (PEFT's DoraLinearLayer): reuse the base output unless dropout changes the input.
