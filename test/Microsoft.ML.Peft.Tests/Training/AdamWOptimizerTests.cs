@@ -48,6 +48,47 @@ public class AdamWOptimizerTests
     }
 
     [Fact]
+    public void FusedKernelComputesWhatTheTensorOperationsCompute()
+    {
+        // Several 64K chunks, a vector tail and a scalar tail; weight decay on the weight, none on the bias.
+        const int elements = (3 << 16) + 21;
+        var generator = new Generator(17);
+        using var start = randn(elements, generator: generator);
+        Tensor[] gradients = Enumerable.Range(0, 3).Select(_ => randn(elements, generator: generator).mul(0.1)).ToArray();
+        float[] RunSteps(bool fused)
+        {
+            using var weight = new Parameter(start.clone());
+            using var bias = new Parameter(start[..7].clone());
+            using var optimizer = new AdamWOptimizer([("dense.weight", weight), ("dense.bias", bias)], 1e-3, new AdamWOptions { WeightDecay = 0.01 })
+            {
+                UseFusedKernel = fused,
+            };
+            foreach (Tensor gradient in gradients)
+            {
+                weight.grad = gradient.clone();
+                bias.grad = gradient[..7].clone();
+                optimizer.Step();
+                optimizer.ZeroGrad();
+            }
+
+            return weight.data<float>().ToArray().Concat(bias.data<float>().ToArray()).ToArray();
+        }
+
+        float[] expected = RunSteps(fused: false);
+        float[] actual = RunSteps(fused: true);
+        Assert.NotEqual(start.data<float>().ToArray(), actual[..elements]);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-6 * Math.Max(1, Math.Abs(expected[i])), $"element {i}: tensor path {expected[i]:R}, fused {actual[i]:R}");
+        }
+
+        foreach (Tensor gradient in gradients)
+        {
+            gradient.Dispose();
+        }
+    }
+
+    [Fact]
     public void WeightDecayShrinksOnlyDecayedParameters()
     {
         // With zero gradients Adam's update is 0, so only the decoupled decay moves a parameter: p·(1 − lr·λ).

@@ -75,6 +75,12 @@ public sealed class AdamWOptimizer : IDisposable
     /// <summary>The learning rate the next <see cref="Step"/> uses; a schedule sets it before each step.</summary>
     public double LearningRate { get; set; }
 
+    /// <summary>
+    /// Whether float32 CPU parameters take <see cref="FusedAdamWKernel"/>'s single pass (default) instead of libtorch's
+    /// tensor operations; both compute the same update (tests compare them).
+    /// </summary>
+    internal bool UseFusedKernel { get; set; } = true;
+
     /// <summary>A copy of the hyper-parameters.</summary>
     public AdamWOptions Options => _options.Clone();
 
@@ -117,7 +123,18 @@ public sealed class AdamWOptimizer : IDisposable
             ParameterState state = _states[i] ??= ParameterState.Zeros(parameter);
             state.Step++;
             using var scope = NewDisposeScope();
-            if (_parameters[i].Decays && _options.WeightDecay != 0)
+            bool decays = _parameters[i].Decays && _options.WeightDecay != 0;
+            double biasCorrection1 = 1 - Math.Pow(beta1, state.Step);
+            double biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
+            if (UseFusedKernel && FusedAdamWKernel.Supports(parameter, grad, state.ExpAvg, state.ExpAvgSq))
+            {
+                FusedAdamWKernel.Update(
+                    parameter, grad, state.ExpAvg, state.ExpAvgSq, decays ? 1 - (lr * _options.WeightDecay) : 1.0, beta1, beta2,
+                    Math.Sqrt(biasCorrection2), _options.Epsilon, -lr / biasCorrection1);
+                continue;
+            }
+
+            if (decays)
             {
                 parameter.mul_(decayFactor);
             }
@@ -125,8 +142,6 @@ public sealed class AdamWOptimizer : IDisposable
             // PyTorch: exp_avg.lerp_(grad, 1 - beta1), with the weight in the parameter's dtype.
             state.ExpAvg.lerp_(grad, tensor(1 - beta1, parameter.dtype, parameter.device));
             state.ExpAvgSq.mul_(beta2Scalar).addcmul_(grad, grad, oneMinusBeta2);
-            double biasCorrection1 = 1 - Math.Pow(beta1, state.Step);
-            double biasCorrection2 = 1 - Math.Pow(beta2, state.Step);
             using Scalar correction2Sqrt = Math.Sqrt(biasCorrection2).ToScalar();
             using Scalar negativeStepSize = (-lr / biasCorrection1).ToScalar();
             Tensor denominator = state.ExpAvgSq.sqrt().div_(correction2Sqrt).PlusInPlace(epsilon);
