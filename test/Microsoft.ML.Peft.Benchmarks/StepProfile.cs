@@ -50,25 +50,37 @@ internal static class StepProfile
             parameter.grad = null;
         }
 
-        using var x = randn(tokens, h);
-        using var w = randn(h, h);
-        using var wi = randn(config.IntermediateSize, h);
-        Time($"mm [{tokens}x{h}]x[{h}x{h}]", () => matmul(x, w), flops: 2.0 * tokens * h * h);
-        Time($"linear [{tokens}x{h}]->[{config.IntermediateSize}]", () => nn.functional.linear(x, wi), flops: 2.0 * tokens * h * config.IntermediateSize);
-        using var q = randn(batch, heads, sequence, h / heads);
-        using var additive = zeros(batch, 1, 1, sequence);
-        Time("sdpa", () => nn.functional.scaled_dot_product_attention(q, q, q));
-        Time("sdpa mask", () => nn.functional.scaled_dot_product_attention(q, q, q, additive));
-        Time("sdpa mask dropout", () => nn.functional.scaled_dot_product_attention(q, q, q, additive, p: 0.1));
-        using var big = randn(tokens, config.IntermediateSize);
-        Time("sdpa dropout", () => nn.functional.scaled_dot_product_attention(q, q, q, p: 0.1));
-        Time("gelu", () => nn.functional.gelu(big));
-        Time("bernoulli_", () => empty_like(big).bernoulli_(0.9));
-        Time("rand_like", () => rand_like(big));
-        Time("rand_like > p", () => rand_like(big).gt_(0.1));
-        Time("dropout", () => nn.functional.dropout(big, 0.1, true));
+        Kernels(ScalarType.Float32, config, batch, sequence);
+        Kernels(ScalarType.BFloat16, config, batch, sequence);
+    }
+
+    /// <summary>Single kernels at the model's shapes in <paramref name="dtype"/> (bf16 is what mixed precision runs the frozen base in).</summary>
+    private static void Kernels(ScalarType dtype, BertConfig config, int batch, int sequence)
+    {
+        int h = config.HiddenSize;
+        int heads = config.NumAttentionHeads;
+        long tokens = (long)batch * sequence;
+        string t = dtype == ScalarType.BFloat16 ? "bf16" : "fp32";
+        using var x = randn(tokens, h).to(dtype);
+        using var w = randn(h, h).to(dtype);
+        using var wi = randn(config.IntermediateSize, h).to(dtype);
+        Time($"{t} mm [{tokens}x{h}]x[{h}x{h}]", () => matmul(x, w), flops: 2.0 * tokens * h * h);
+        Time($"{t} linear [{tokens}x{h}]->[{config.IntermediateSize}]", () => nn.functional.linear(x, wi), flops: 2.0 * tokens * h * config.IntermediateSize);
+        using var q = randn(batch, heads, sequence, h / heads).to(dtype);
+        using var additive = zeros(batch, 1, 1, sequence).to(dtype);
+        Time($"{t} attention scores q·kT", () => matmul(q, q.transpose(-2, -1)), flops: 2.0 * batch * heads * sequence * sequence * (h / heads));
+        using var scores = randn(batch, heads, sequence, sequence).to(dtype);
+        Time($"{t} softmax [{batch}x{heads}x{sequence}x{sequence}]", () => scores.softmax(-1));
+        Time($"{t} sdpa", () => nn.functional.scaled_dot_product_attention(q, q, q));
+        Time($"{t} sdpa mask", () => nn.functional.scaled_dot_product_attention(q, q, q, additive));
+        Time($"{t} sdpa mask dropout", () => nn.functional.scaled_dot_product_attention(q, q, q, additive, p: 0.1));
+        using var big = randn(tokens, config.IntermediateSize).to(dtype);
+        Time($"{t} gelu [{tokens}x{config.IntermediateSize}]", () => nn.functional.gelu(big));
+        Time($"{t} libtorch dropout", () => nn.functional.dropout(big, 0.1, true));
+        Time($"{t} FastDropout", () => Microsoft.ML.Peft.Models.Common.FastDropout.Apply(big, 0.1, training: true));
+        Time($"{t} cast to the other float type", () => big.to(dtype == ScalarType.BFloat16 ? ScalarType.Float32 : ScalarType.BFloat16));
         using var norm = nn.LayerNorm(h);
-        Time("layernorm", () => norm.forward(x));
+        Time($"{t} layernorm (fp32 weights)", () => norm.forward(x));
     }
 
     private static void Time(string label, Action action, double flops = 0, int repeats = 3)

@@ -84,5 +84,4 @@ internal enum RandomStream : ulong
     ValidationSplit = 3,
     Augmentation = 4,
     TorchGenerator = 5,
-    DropoutMask = 6,
 }

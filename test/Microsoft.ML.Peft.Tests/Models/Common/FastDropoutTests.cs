@@ -41,7 +41,23 @@ public sealed class FastDropoutTests
         Assert.Equal(ScalarType.Bool, first.dtype);
         Assert.True(Same(first, again));
         Assert.False(Same(first, second));
-        Assert.False(Same(first[0], first[1]), "every 64K-element chunk has its own stream");
+        Assert.False(Same(first[0], first[1]), "rows of one mask are not repeats");
+    }
+
+    [Fact]
+    public void EveryElementIsTheDocumentedHashOfItsIndex()
+    {
+        // An odd length leaves a tail after the vector loop in the last of several chunks.
+        const int elements = (2 << 16) + 77;
+        ulong seed = 0x0123456789ABCDEF;
+        using Tensor mask = DropoutMask.DrawKeepMask([elements], 0.3, seed);
+        byte[] actual = mask.bytes.ToArray();
+        uint threshold = (uint)Math.Round(0.3 * 4294967296.0);
+        for (int i = 0; i < elements; i++)
+        {
+            byte expected = DropoutMask.Draw((uint)i, (uint)seed, (uint)(seed >> 32)) >= threshold ? (byte)1 : (byte)0;
+            Assert.True(expected == actual[i], $"element {i}: expected {expected}, drew {actual[i]}");
+        }
     }
 
     [Fact]
