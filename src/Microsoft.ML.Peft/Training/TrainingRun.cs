@@ -152,6 +152,7 @@ internal sealed class TrainingRun<TBatch>
         {
             Seed = _options.Seed,
             TrainRows = _train.Count,
+            DataFingerprint = _options.CheckpointFolder is null ? null : _train.ContentFingerprint,
             BatchSize = _options.BatchSize,
             GradientAccumulationSteps = _options.GradientAccumulationSteps,
             TotalSteps = total,
@@ -424,6 +425,11 @@ internal sealed class TrainingRun<TBatch>
 
         Compare("the seed", saved.Seed, _state.Seed);
         Compare("the number of training rows", saved.TrainRows, _state.TrainRows);
+        if (saved.DataFingerprint is { } savedData && _state.DataFingerprint is { } currentData && savedData != currentData)
+        {
+            mismatches.Add($"the training data differs (content fingerprint {currentData[..12]}… now, {savedData[..12]}… in the checkpoint; another fold or file?)");
+        }
+
         Compare("the batch size", saved.BatchSize, _state.BatchSize);
         Compare("GradientAccumulationSteps", saved.GradientAccumulationSteps, _state.GradientAccumulationSteps);
         Compare("the total number of steps (epochs × steps per epoch)", saved.TotalSteps, _state.TotalSteps);

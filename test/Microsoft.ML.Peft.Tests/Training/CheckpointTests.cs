@@ -114,6 +114,27 @@ public class CheckpointTests
     }
 
     [Fact]
+    public void RefusesToResumeWithOtherDataOfTheSameSize()
+    {
+        // Cross-validation folds of one data set have the same row count: only the content tells them apart.
+        using var folder = new TemporaryFolder();
+        using (var model = TinyText.Bert(seed: 1))
+        {
+            new TrainingLoop(Options(folder.Path)).Fit(model, TrainingTasks.SequenceClassification(), Data.Value);
+        }
+
+        var resume = Options(folder.Path);
+        resume.ResumeFromCheckpoint = true;
+        using var again = TinyText.Bert(seed: 1);
+        var otherFold = TinyText.Data(48, seed: 14);
+        Assert.Equal(Data.Value.Count, otherFold.Count);
+        var mismatch = Assert.Throws<InvalidOperationException>(() => new TrainingLoop(resume).Fit(again, TrainingTasks.SequenceClassification(), otherFold));
+        Assert.Contains("the training data differs", mismatch.Message);
+        Assert.NotEqual(Data.Value.ContentFingerprint, otherFold.ContentFingerprint);
+        Assert.Equal(Data.Value.ContentFingerprint, TinyText.Data(48, seed: 13).ContentFingerprint);
+    }
+
+    [Fact]
     public void LeftoversOfAKilledWriteAreIgnoredAndCleanedUp()
     {
         using var folder = new TemporaryFolder();

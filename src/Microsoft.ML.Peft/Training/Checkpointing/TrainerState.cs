@@ -34,6 +34,9 @@ internal sealed class TrainerState
 
     public int TrainRows { get; set; }
 
+    /// <summary>The training data's <see cref="Data.ITrainingData{TBatch}.ContentFingerprint"/>; null when it had none (or the checkpoint is older).</summary>
+    public string? DataFingerprint { get; set; }
+
     public int BatchSize { get; set; }
 
     public int GradientAccumulationSteps { get; set; }

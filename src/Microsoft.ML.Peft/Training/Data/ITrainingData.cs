@@ -24,4 +24,10 @@ public interface ITrainingData<out TBatch>
 
     /// <summary>Builds the batch of rows <paramref name="indices"/> (positions in this data set), in that order.</summary>
     TBatch CreateBatch(IReadOnlyList<int> indices, BatchContext context);
+
+    /// <summary>
+    /// A digest of every row and label, which checkpoints record so that a resumed run must see the same data; null
+    /// (the default) when the data set cannot tell, and then only the row count is compared.
+    /// </summary>
+    string? ContentFingerprint => null;
 }

@@ -39,6 +39,27 @@ public sealed class ImageDataSet : ITrainingData<ImageBatch>
     public int Count => _labels.Count;
 
     /// <inheritdoc />
+    /// <remarks>Images given by path are identified by their paths (not their bytes), so this stays cheap for large folders.</remarks>
+    public string ContentFingerprint
+    {
+        get
+        {
+            using var fingerprint = new ContentFingerprint(_paths is null ? "images" : "image-paths").Add(_labels);
+            foreach (string path in _paths ?? [])
+            {
+                fingerprint.Add(path);
+            }
+
+            foreach (byte[] image in _encoded ?? [])
+            {
+                fingerprint.Add(image);
+            }
+
+            return fingerprint.Finish();
+        }
+    }
+
+    /// <inheritdoc />
     public bool HasLengths => false;
 
     /// <summary>Whether the labels are class indices or regression targets.</summary>

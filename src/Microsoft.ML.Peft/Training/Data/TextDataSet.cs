@@ -36,6 +36,21 @@ public sealed class TextDataSet : ITrainingData<TextBatch>
     public int Count => _rows.Length;
 
     /// <inheritdoc />
+    public string ContentFingerprint
+    {
+        get
+        {
+            using var fingerprint = new ContentFingerprint("text").Add(PaddingTokenId).Add(_labels);
+            foreach (TokenizedText row in _rows)
+            {
+                fingerprint.Add(row.InputIdSpan).Add(row.TokenTypeIdSpan);
+            }
+
+            return fingerprint.Finish();
+        }
+    }
+
+    /// <inheritdoc />
     public bool HasLengths => true;
 
     /// <summary>Whether the labels are class indices or regression targets.</summary>
