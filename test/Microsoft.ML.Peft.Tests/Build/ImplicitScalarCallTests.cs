@@ -16,17 +16,10 @@ public sealed class ImplicitScalarCallTests
     {
         using ModuleDefinition library = LibraryModule.Read();
 
-        var offenders = new List<string>();
-        foreach (MethodDefinition method in library.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody))
-        {
-            foreach (Instruction instruction in method.Body.Instructions)
-            {
-                if (instruction.Operand is MethodReference called && IsImplicitAlphaAddition(called))
-                {
-                    offenders.Add($"{method.DeclaringType.FullName}.{method.Name} calls {called.FullName}");
-                }
-            }
-        }
+        List<string> offenders = LibraryModule.Calls(library)
+            .Where(c => IsImplicitAlphaAddition(c.Called))
+            .Select(c => $"{c.Method.DeclaringType.FullName}.{c.Method.Name} calls {c.Called.FullName}")
+            .ToList();
 
         Assert.True(offenders.Count == 0, "Tensor additions with an implicit alpha Scalar:\n" + string.Join('\n', offenders.Distinct()));
     }
@@ -38,17 +31,10 @@ public sealed class ImplicitScalarCallTests
 
         // A number converted to a Scalar and passed straight to a call (t.mul(2.0)) is the race; one stored in a local
         // (using Scalar s = 2.0) lives, and is disposed, in the method's scope.
-        var offenders = new List<string>();
-        foreach (MethodDefinition method in library.GetTypes().SelectMany(t => t.Methods).Where(m => m.HasBody))
-        {
-            foreach (Instruction instruction in method.Body.Instructions)
-            {
-                if (instruction.Operand is MethodReference called && IsScalarConversion(called) && !IsStore(instruction.Next))
-                {
-                    offenders.Add($"{method.DeclaringType.FullName}.{method.Name} passes {called.FullName} straight on");
-                }
-            }
-        }
+        List<string> offenders = LibraryModule.Calls(library)
+            .Where(c => IsScalarConversion(c.Called) && !IsStore(c.Instruction.Next))
+            .Select(c => $"{c.Method.DeclaringType.FullName}.{c.Method.Name} passes {c.Called.FullName} straight on")
+            .ToList();
 
         Assert.True(offenders.Count == 0, "Scalars converted without a local:\n" + string.Join('\n', offenders.Distinct()));
     }

@@ -1,4 +1,5 @@
 using Mono.Cecil;
+using Mono.Cecil.Cil;
 
 namespace Microsoft.ML.Peft.Tests.Infrastructure;
 
@@ -10,6 +11,14 @@ internal static class LibraryModule
         ModuleDefinition.ReadModule(
             typeof(Microsoft.ML.Peft.Checkpoints.ModuleWeights).Assembly.Location,
             new ReaderParameters { AssemblyResolver = Resolver() });
+
+    /// <summary>Every call instruction in every method body of <paramref name="module"/>, with the method it is in.</summary>
+    public static IEnumerable<(MethodDefinition Method, Instruction Instruction, MethodReference Called)> Calls(ModuleDefinition module) =>
+        from method in module.GetTypes().SelectMany(t => t.Methods)
+        where method.HasBody
+        from instruction in method.Body.Instructions
+        where instruction.Operand is MethodReference
+        select (method, instruction, (MethodReference)instruction.Operand);
 
     private static DefaultAssemblyResolver Resolver()
     {

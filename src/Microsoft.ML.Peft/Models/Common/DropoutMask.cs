@@ -25,11 +25,7 @@ internal static class DropoutMask
     /// <summary>The keep-mask for an explicit <paramref name="seed"/>.</summary>
     internal static Tensor DrawKeepMask(long[] shape, double dropProbability, ulong seed)
     {
-        if (dropProbability is < 0 or >= 1 || double.IsNaN(dropProbability))
-        {
-            throw new ArgumentOutOfRangeException(nameof(dropProbability), dropProbability, "A dropout probability must be in [0, 1).");
-        }
-
+        RequireProbability(dropProbability, nameof(dropProbability));
         Tensor mask = empty(shape, ScalarType.Bool);
         long elements = mask.numel();
         if (elements > int.MaxValue)
@@ -41,6 +37,15 @@ internal static class DropoutMask
         uint threshold = (uint)Math.Min(uint.MaxValue, Math.Round(dropProbability * 4294967296.0));
         Fill(mask, (int)elements, (uint)seed, (uint)(seed >> 32), threshold);
         return mask;
+    }
+
+    /// <summary>Throws unless <paramref name="probability"/> is a dropout probability, in [0, 1).</summary>
+    public static void RequireProbability(double probability, string parameterName)
+    {
+        if (probability is < 0 or >= 1 || double.IsNaN(probability))
+        {
+            throw new ArgumentOutOfRangeException(parameterName, probability, "A dropout probability must be in [0, 1).");
+        }
     }
 
     /// <summary>Element <paramref name="index"/>'s 32-bit draw for the seed halves (the scalar form of the vector loop).</summary>

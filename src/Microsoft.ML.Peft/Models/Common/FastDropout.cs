@@ -15,11 +15,7 @@ internal sealed class FastDropout : nn.Module<Tensor, Tensor>
     public FastDropout(double probability)
         : base(nameof(FastDropout))
     {
-        if (probability is < 0 or >= 1 || double.IsNaN(probability))
-        {
-            throw new ArgumentOutOfRangeException(nameof(probability), probability, "A dropout probability must be in [0, 1).");
-        }
-
+        DropoutMask.RequireProbability(probability, nameof(probability));
         _probability = probability;
     }
 

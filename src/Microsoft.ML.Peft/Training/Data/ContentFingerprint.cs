@@ -26,33 +26,20 @@ internal sealed class ContentFingerprint : IDisposable
     }
 
     /// <summary>Adds the values with their count, so that consecutive lists cannot run into each other.</summary>
-    public ContentFingerprint Add(ReadOnlySpan<int> values)
+    public ContentFingerprint Add<T>(ReadOnlySpan<T> values)
+        where T : unmanaged
     {
         Add(values.Length);
         _hash.AppendData(MemoryMarshal.AsBytes(values));
         return this;
     }
 
-    public ContentFingerprint Add(ReadOnlySpan<float> values)
-    {
-        Add(values.Length);
-        _hash.AppendData(MemoryMarshal.AsBytes(values));
-        return this;
-    }
-
-    public ContentFingerprint Add(ReadOnlySpan<byte> bytes)
-    {
-        Add(bytes.Length);
-        _hash.AppendData(bytes);
-        return this;
-    }
-
-    public ContentFingerprint Add(string text) => Add(Encoding.UTF8.GetBytes(text));
+    public ContentFingerprint Add(string text) => Add<byte>(Encoding.UTF8.GetBytes(text));
 
     public ContentFingerprint Add(TrainingLabels labels)
     {
         Add(labels.ClassCount ?? -1);
-        return labels.Classes is { } classes ? Add(classes) : Add(labels.Targets!);
+        return labels.Classes is { } classes ? Add<int>(classes) : Add<float>(labels.Targets!);
     }
 
     /// <summary>The digest as lowercase hex.</summary>

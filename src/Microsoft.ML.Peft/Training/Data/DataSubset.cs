@@ -20,7 +20,7 @@ internal sealed class DataSubset<TBatch> : ITrainingData<TBatch>
     public int GetLength(int index) => _inner.GetLength(_rows[index]);
 
     public string? ContentFingerprint => _inner.ContentFingerprint is { } inner
-        ? new ContentFingerprint("subset").Add(inner).Add(_rows).Finish()
+        ? new ContentFingerprint("subset").Add(inner).Add<int>(_rows).Finish()
         : null;
 
     // The inner data set sees its own row positions, so augmentation seeds follow the original rows.

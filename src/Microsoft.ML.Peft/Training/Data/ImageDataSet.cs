@@ -52,7 +52,7 @@ public sealed class ImageDataSet : ITrainingData<ImageBatch>
 
             foreach (byte[] image in _encoded ?? [])
             {
-                fingerprint.Add(image);
+                fingerprint.Add<byte>(image);
             }
 
             return fingerprint.Finish();
