@@ -53,11 +53,14 @@ internal static class ChildRows
         return (JsonObject)JsonNode.Parse(result[Marker.Length..])!;
     }
 
-    private static JsonObject Failed(RowSpec spec, string why) => new()
+    /// <summary>A row that was not run, with <paramref name="status"/> saying why.</summary>
+    public static JsonObject NotRun(RowSpec spec, string status) => new()
     {
         ["model"] = spec.Model,
         ["method"] = spec.Method,
         ["precision"] = spec.Precision,
-        ["status"] = "failed: " + why,
+        ["status"] = status,
     };
+
+    private static JsonObject Failed(RowSpec spec, string why) => NotRun(spec, "failed: " + why);
 }

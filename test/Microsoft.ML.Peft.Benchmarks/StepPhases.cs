@@ -27,23 +27,35 @@ internal static class StepPhases
         using var labels = randint(0, 2, [batch], ScalarType.Int64);
         prepared.Model.train();
         var phases = new Dictionary<string, List<double>>();
-        void Add(string phase, long start) => (phases.TryGetValue(phase, out var list) ? list : phases[phase] = []).Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+        using var memory = new PhaseMemory();
+        var heapAtEnd = new Dictionary<string, (double Heap, double InUse, double Free, double Mapped)?>();
+        void Add(string phase, long start)
+        {
+            (phases.TryGetValue(phase, out var list) ? list : phases[phase] = []).Add(Stopwatch.GetElapsedTime(start).TotalSeconds);
+            heapAtEnd[phase] = PhaseMemory.Heap();
+        }
+
         for (int step = 0; step < steps + 1; step++)
         {
             using var scope = NewDisposeScope();
+            memory.Enter("forward");
             long t = Stopwatch.GetTimestamp();
             Tensor loss = nn.functional.cross_entropy(classifier.Forward(ids, mask).to(ScalarType.Float32), labels);
             loss.item<float>();
             Add("forward", t);
+            memory.Enter("backward");
             t = Stopwatch.GetTimestamp();
             loss.backward();
             Add("backward", t);
+            memory.Enter("clip");
             t = Stopwatch.GetTimestamp();
             GradientClipping.ClipByGlobalNorm(trainable.Select(p => (Tensor)p.Parameter), 1.0);
             Add("clip", t);
+            memory.Enter("adamw");
             t = Stopwatch.GetTimestamp();
             optimizer.Step();
             Add("adamw", t);
+            memory.Enter("zero_grad");
             t = Stopwatch.GetTimestamp();
             optimizer.ZeroGrad();
             Add("zero_grad", t);
@@ -54,7 +66,8 @@ internal static class StepPhases
         {
             double median = Measurement.Median(seconds.Skip(1).ToArray());
             total += median;
-            Console.WriteLine($"{modelName} {method} {precision} {phase,-10} {median * 1000,9:F1} ms");
+            string heap = heapAtEnd.GetValueOrDefault(phase) is { } h ? $"   at end: heap {h.Heap:F0}, in use {h.InUse:F0}, free {h.Free:F0}, mmapped {h.Mapped:F0} MiB" : "";
+            Console.WriteLine($"{modelName} {method} {precision} {phase,-10} {median * 1000,9:F1} ms   peak RSS {memory.Peaks.GetValueOrDefault(phase):F0} MiB{heap}");
         }
 
         Console.WriteLine($"{modelName} {method} {precision} {"total",-10} {total * 1000,9:F1} ms   peak RSS {Measurement.PeakResidentMiB():F0} MiB");

@@ -16,6 +16,9 @@ namespace Microsoft.ML.Peft.Benchmarks;
 internal sealed record TransferSettings(
     int TextLayers, int TextHidden, int SourceEpochs, int TargetEpochs, int MaxLength, int? TargetTrainRows, bool Sentiment, int ImageSourceEpochs, int ImageTargetEpochs, int Threads)
 {
+    /// <summary>When set, the bf16 runs are recorded with this status instead of being run.</summary>
+    public string? Bf16SkipReason { get; init; }
+
     public static TransferSettings Quick(int threads) => new(2, 128, 4, 8, 64, 2000, Sentiment: false, ImageSourceEpochs: 8, ImageTargetEpochs: 8, threads);
 
     public static TransferSettings Full(int threads) => new(4, 256, 5, 8, 64, null, Sentiment: true, ImageSourceEpochs: 15, ImageTargetEpochs: 15, threads);
@@ -104,6 +107,13 @@ internal static class TransferBenchmark
                 };
                 foreach ((string label, string method, string precision, double lr, string[]? loraTargets) in runs)
                 {
+                    if (precision == "bf16" && settings.Bf16SkipReason is { } skipped)
+                    {
+                        output.Add(Unmeasured("text", name, label, precision, skipped));
+                        log($"  {name,-20} {label,-8} {precision}: {skipped}");
+                        continue;
+                    }
+
                     config.NumLabels = 2;
                     using (manual_seed(Seed + 1))
                     {

@@ -59,6 +59,11 @@ internal sealed class TrainingRun<TBatch>
         {
             _device = TrainingDevices.Resolve(_options.GpuDeviceId, _options.FallbackToCpu, _options.Log);
             _model.to(_device);
+            if (BFloat16Hardware.WarningFor(_options.Precision, _device.type == DeviceType.CPU, BFloat16Hardware.CpuHasMatrixInstructions) is { } warning)
+            {
+                Log(warning);
+            }
+
             SplitValidation();
             using IDisposable? precision = _options.Precision == TrainingPrecision.BFloat16 ? MixedPrecision.Apply(_model) : null;
             _trainable = _model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();

@@ -40,8 +40,10 @@ public class MixedPrecisionTests
 
         var seenDuringTraining = new List<(ScalarType Frozen, ScalarType Adapter, ScalarType Gradient)>();
         Linear frozenDense = (Linear)model.named_modules().Single(m => m.name == "bert.encoder.layer.0.intermediate.dense").module;
+        var log = new List<string>();
         var options = new TrainingOptions
         {
+            Log = log.Add,
             Epochs = 8,
             BatchSize = 16,
             LearningRate = 2e-2,
@@ -69,6 +71,10 @@ public class MixedPrecisionTests
         using var weights = SafeTensors.Open(Path.Combine(result.LastCheckpoint!, TrainingCheckpoints.WeightsFileName));
         Assert.All(weights.Keys, k => Assert.Equal(ScalarType.Float32, weights.GetDType(k)));
         Assert.Contains("bert.encoder.layer.0.attention.self.query.lora_B.weight", weights.Keys);
+
+        // The slow-bf16 warning is given exactly where this CPU is known to lack bf16 matrix instructions.
+        bool warned = log.Any(l => l.Contains("no bfloat16 matrix instructions", StringComparison.Ordinal));
+        Assert.Equal(BFloat16Hardware.CpuHasMatrixInstructions == false, warned);
     }
 
     [Fact]
