@@ -24,7 +24,7 @@ matmulCommand.SetAction(parse =>
         ["matmul_bf16_gflops"] = Math.Round(MatmulCeiling.GigaFlops(torch.bfloat16), 1),
         ["threads"] = torch.get_num_threads(),
     };
-    Console.WriteLine($"matmul 2048³  fp32 {result["matmul_fp32_gflops"]} GFLOP/s   bf16 {result["matmul_bf16_gflops"]} GFLOP/s   ({result["threads"]} threads)");
+    Console.WriteLine($"matmul ceiling  fp32 {result["matmul_fp32_gflops"]} GFLOP/s   bf16 {result["matmul_bf16_gflops"]} GFLOP/s   ({result["threads"]} threads)");
     Write(parse.GetValue(json), result);
     return 0;
 });
