@@ -48,22 +48,11 @@ internal sealed class BertSelfAttention : nn.Module
     }
 
     /// <summary>
-    /// The attention that scaled_dot_product_attention computes with dropout (its math path on the CPU), written out so
-    /// the probabilities' dropout mask comes from <see cref="FastDropout"/> instead of libtorch's single-threaded
-    /// bernoulli. The scale is 1/sqrt(head_dim), as in BERT and as SDPA's default.
+    /// The attention that scaled_dot_product_attention computes with dropout (its math path on the CPU), with the
+    /// probabilities' dropout mask from <see cref="DropoutMask"/> instead of libtorch's single-threaded bernoulli, and
+    /// backward recomputing the probabilities instead of keeping them (<see cref="RecomputedDropoutAttention"/>). The
+    /// scale is 1/sqrt(head_dim), as in BERT and as SDPA's default.
     /// </summary>
-    private Tensor AttentionWithFastDropout(Tensor query, Tensor key, Tensor value, Tensor? additiveMask)
-    {
-        using var scope = NewDisposeScope();
-        // Scaling the scores in place (a matmul does not keep its output for backward) saves a scaled copy of the queries.
-        using Scalar scale = 1.0 / Math.Sqrt(_headSize);
-        Tensor scores = query.matmul(key.transpose(-2, -1)).mul_(scale);
-        if (additiveMask is not null)
-        {
-            scores = scores.PlusInPlace(additiveMask);
-        }
-
-        Tensor probabilities = FastDropout.Apply(scores.softmax(-1), _dropoutProbability, training: true);
-        return probabilities.matmul(value).MoveToOuterDisposeScope();
-    }
+    private Tensor AttentionWithFastDropout(Tensor query, Tensor key, Tensor value, Tensor? additiveMask) =>
+        RecomputedDropoutAttention.Apply(query, key, value, additiveMask, _dropoutProbability, 1.0 / Math.Sqrt(_headSize));
 }

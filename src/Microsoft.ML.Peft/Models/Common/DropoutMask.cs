@@ -51,7 +51,8 @@ internal static class DropoutMask
     /// <summary>Element <paramref name="index"/>'s 32-bit draw for the seed halves (the scalar form of the vector loop).</summary>
     internal static uint Draw(uint index, uint seedLow, uint seedHigh) => Finalize(Finalize((index * Golden) + seedLow) ^ seedHigh);
 
-    private static ulong DrawSeedFromTorchGenerator()
+    /// <summary>A 64-bit mask seed drawn from torch's default generator (what <see cref="DrawKeepMask(long[], double)"/> uses).</summary>
+    internal static ulong DrawSeedFromTorchGenerator()
     {
         using Tensor draw = randint(0, long.MaxValue, [1], ScalarType.Int64);
         return unchecked((ulong)draw.item<long>());
