@@ -15,7 +15,8 @@ internal sealed class BertResidualOutput : nn.Module
     {
         register_module("dense", nn.Linear(inputSize, config.HiddenSize));
         register_module("LayerNorm", nn.LayerNorm(config.HiddenSize, config.LayerNormEps));
-        register_module("dropout", new FastDropout(config.HiddenDropoutProb));
+        // In place: the dense layer (or an adapter wrapping it) does not keep its output for backward.
+        register_module("dropout", new FastDropout(config.HiddenDropoutProb, inPlace: true));
     }
 
     public Tensor Forward(Tensor hiddenStates, Tensor residual)

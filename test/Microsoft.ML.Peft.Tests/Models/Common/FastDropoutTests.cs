@@ -75,6 +75,42 @@ public sealed class FastDropoutTests
     }
 
     [Fact]
+    public void InPlaceGivesTheSameValuesAndGradientsIntoItsInput()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        Tensor x = randn(64, 33).requires_grad_();
+        Tensor weights = randn(64, 33);
+        manual_seed(13);
+        Tensor copied = FastDropout.Apply(x.mul(2), 0.3, training: true);
+        copied.mul(weights).sum().backward();
+        Tensor copiedGradient = x.grad!.clone();
+        x.grad!.zero_();
+
+        Tensor projected = x.mul(2); // mul keeps its inputs, not its output, as a Linear does
+        manual_seed(13);
+        Tensor inPlace = FastDropout.Apply(projected, 0.3, training: true, inPlace: true);
+        inPlace.mul(weights).sum().backward();
+
+        Assert.Equal(projected.Handle, inPlace.Handle);
+        Assert.True(inPlace.eq(copied).all().item<bool>());
+        Assert.True(x.grad!.eq(copiedGradient).all().item<bool>());
+    }
+
+    [Fact]
+    public void InPlaceAfterAnOperationThatKeepsItsOutputFailsInBackwardInsteadOfComputingWrongGradients()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(9);
+        Tensor x = randn(16, 8).requires_grad_();
+        Tensor probabilities = x.softmax(-1); // softmax keeps its output for backward
+        Tensor dropped = FastDropout.Apply(probabilities, 0.5, training: true, inPlace: true);
+
+        var error = Assert.ThrowsAny<Exception>(() => dropped.sum().backward());
+        Assert.Contains("inplace", error.Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public void IsTheIdentityOutsideTrainingOrWithoutProbability()
     {
         using var scope = NewDisposeScope();
