@@ -54,9 +54,26 @@ internal static class TrainingBenchmark
                 log("  " + RowLine(row));
             }
 
+            // The acceptance pair again, alternating, so the LoRA/full ratios are medians of back-to-back pairs.
+            var repeats = new JsonArray();
+            int pairRounds = quick ? 1 : AcceptancePairRounds;
+            RowSpec[] pair = RowSpecs(quick, threads, models).Where(IsAcceptancePair).ToArray();
+            for (int round = 1; round < pairRounds; round++)
+            {
+                foreach (RowSpec spec in pair)
+                {
+                    log($"row {spec.Model} {spec.Method} {spec.Precision} (pair round {round + 1}/{pairRounds}) ...");
+                    JsonObject row = ChildRows.Run(spec, TimeSpan.FromMinutes(20));
+                    row["pair_round"] = round + 1;
+                    repeats.Add(row);
+                    log("  " + RowLine(row));
+                }
+            }
+
             result["rows"] = rows;
             result["row_table"] = RowTable(rows);
-            result["acceptance"] = Acceptance(rows, fp32);
+            result["acceptance_pair_repeats"] = repeats;
+            result["acceptance"] = Acceptance(rows, repeats, fp32);
         }
 
         ITextTokenizer tokenizer = BertTextTokenizer.FromVocabFile(SharedDataSets.PathOf("vocab/bert-base-uncased/vocab.txt"));
@@ -134,11 +151,73 @@ internal static class TrainingBenchmark
     private static JsonArray RowTable(JsonArray rows) => new(rows.OfType<JsonObject>().Select(r => (JsonNode)RowLine(r)).ToArray());
 
     /// <summary>The acceptance figures of the issue, computed from this run's rows (and the same for the dropout-free diagnostic shape).</summary>
-    private static JsonObject Acceptance(JsonArray rows, double fp32Ceiling)
+    /// <summary>Rounds of the acceptance pair (BERT-base full and LoRA, fp32) in a full run: the first is the rows' own.</summary>
+    private const int AcceptancePairRounds = 3;
+
+    private static bool IsAcceptancePair(RowSpec spec) =>
+        spec.Model == BenchmarkModels.BertBase && spec.Precision == "fp32" && spec.Method is FineTuningMethods.Full or FineTuningMethods.Lora;
+
+    private static JsonObject Acceptance(JsonArray rows, JsonArray repeats, double fp32Ceiling)
     {
         JsonObject result = Ratios(rows, BenchmarkModels.BertBase, fp32Ceiling);
+        JsonObject? paired = PairedRatios(rows, repeats);
+        if (paired is not null)
+        {
+            // The medians of back-to-back pairs are the acceptance figures; the first pair's stay under first_pair_*.
+            foreach (string field in new[] { "lora_fp32_speedup_vs_full", "lora_peak_rss_ratio_vs_full" })
+            {
+                result["first_pair_" + field] = result[field]?.DeepClone();
+                result[field] = paired[field]!.DeepClone();
+            }
+
+            result["pairs"] = paired["pairs"]!.DeepClone();
+        }
+
         result["without_dropout"] = Ratios(rows, BenchmarkModels.BertBaseNoDropout, fp32Ceiling);
         return result;
+    }
+
+    /// <summary>LoRA against full fine-tuning over the rounds of the acceptance pair, or null with fewer than two rounds.</summary>
+    private static JsonObject? PairedRatios(JsonArray rows, JsonArray repeats)
+    {
+        var runs = rows.Concat(repeats).OfType<JsonObject>()
+            .Where(r => (string?)r["model"] == BenchmarkModels.BertBase && (string?)r["precision"] == "fp32" && (string?)r["status"] == "ok")
+            .ToList();
+        List<JsonObject> Of(string method) => runs.Where(r => (string?)r["method"] == method).ToList();
+        List<JsonObject> full = Of(FineTuningMethods.Full);
+        List<JsonObject> lora = Of(FineTuningMethods.Lora);
+        int count = Math.Min(full.Count, lora.Count);
+        if (count < 2)
+        {
+            return null;
+        }
+
+        var pairs = new JsonArray();
+        var speedups = new List<double>();
+        var rssRatios = new List<double>();
+        for (int i = 0; i < count; i++)
+        {
+            double speedup = (double)full[i]["step_s_median"]! / (double)lora[i]["step_s_median"]!;
+            double rss = (double)lora[i]["peak_rss_mib"]! / (double)full[i]["peak_rss_mib"]!;
+            speedups.Add(speedup);
+            rssRatios.Add(rss);
+            pairs.Add(new JsonObject
+            {
+                ["full_step_s"] = full[i]["step_s_median"]!.DeepClone(),
+                ["lora_step_s"] = lora[i]["step_s_median"]!.DeepClone(),
+                ["speedup"] = Math.Round(speedup, 3),
+                ["full_peak_rss_mib"] = full[i]["peak_rss_mib"]!.DeepClone(),
+                ["lora_peak_rss_mib"] = lora[i]["peak_rss_mib"]!.DeepClone(),
+                ["rss_ratio"] = Math.Round(rss, 3),
+            });
+        }
+
+        return new JsonObject
+        {
+            ["lora_fp32_speedup_vs_full"] = Math.Round(Measurement.Median(speedups), 3),
+            ["lora_peak_rss_ratio_vs_full"] = Math.Round(Measurement.Median(rssRatios), 3),
+            ["pairs"] = pairs,
+        };
     }
 
     private static JsonObject Ratios(JsonArray rows, string model, double fp32Ceiling)
