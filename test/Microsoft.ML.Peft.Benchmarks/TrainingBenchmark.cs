@@ -33,7 +33,7 @@ internal static class TrainingBenchmark
         double bf16 = MatmulCeiling.GigaFlops(ScalarType.BFloat16);
         result["matmul_fp32_gflops"] = Math.Round(fp32, 1);
         result["matmul_bf16_gflops"] = Math.Round(bf16, 1);
-        log($"matmul ceiling (2048³): fp32 {fp32:F1} GFLOP/s, bf16 {bf16:F1} GFLOP/s ({threads} threads)");
+        log($"matmul ceiling (2048³, smaller where a dtype is emulated): fp32 {fp32:F1} GFLOP/s, bf16 {bf16:F1} GFLOP/s ({threads} threads)");
         string? bf16Skipped = Bf16SkipReason(fp32, bf16);
         if (bf16Skipped is not null)
         {

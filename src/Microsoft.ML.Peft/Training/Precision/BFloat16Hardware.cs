@@ -63,6 +63,6 @@ internal static class BFloat16Hardware
 
         return "Precision is BFloat16, but this CPU has no bfloat16 matrix instructions (its feature list names none of " +
             $"{string.Join(", ", X86Flags.Concat(ArmFeatures))}): libtorch emulates bfloat16 matmuls here, which is far slower " +
-            "than float32 (about 300× on an AVX2-only CPU). Use Precision = Float32 on this machine.";
+            "than float32 (50–300× on an AVX2-only CPU, depending on the matrix size). Use Precision = Float32 on this machine.";
     }
 }
