@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,7 +19,6 @@ internal static class MatmulCeiling
     /// </summary>
     public static double GigaFlops(ScalarType dtype, int n = 2048, int repeats = 7)
     {
-        using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         double probe = Rate(dtype, ProbeSize, warmup: 1, repeats: 1);
         double fitting = Math.Cbrt(probe * 1e9 * LongestProduct.TotalSeconds / 2);

@@ -111,7 +111,7 @@ internal static class TrainingBenchmark
         bf16Gflops >= fp32Gflops
             ? null
             : $"skipped: bf16 matmuls run at {bf16Gflops:F1} GFLOP/s on this machine, below fp32's {fp32Gflops:F1} " +
-              $"(the CPU has no bf16 matrix instructions: BFloat16Hardware says {BFloat16Hardware.CpuHasMatrixInstructions?.ToString() ?? "unknown"}), so bf16 is not measured here";
+              $"(as where bf16 is emulated; the CPU feature list names bf16 matrix instructions: {BFloat16Hardware.CpuHasMatrixInstructions?.ToString() ?? "unknown"}), so bf16 is not measured here";
 
     public static IEnumerable<RowSpec> RowSpecs(bool quick, int threads, IReadOnlyList<string>? models)
     {
@@ -150,13 +150,13 @@ internal static class TrainingBenchmark
 
     private static JsonArray RowTable(JsonArray rows) => new(rows.OfType<JsonObject>().Select(r => (JsonNode)RowLine(r)).ToArray());
 
-    /// <summary>The acceptance figures of the issue, computed from this run's rows (and the same for the dropout-free diagnostic shape).</summary>
     /// <summary>Rounds of the acceptance pair (BERT-base full and LoRA, fp32) in a full run: the first is the rows' own.</summary>
     private const int AcceptancePairRounds = 3;
 
     private static bool IsAcceptancePair(RowSpec spec) =>
         spec.Model == BenchmarkModels.BertBase && spec.Precision == "fp32" && spec.Method is FineTuningMethods.Full or FineTuningMethods.Lora;
 
+    /// <summary>The acceptance figures of the issue, computed from this run's rows and pair repeats (and the same for the dropout-free diagnostic shape).</summary>
     private static JsonObject Acceptance(JsonArray rows, JsonArray repeats, double fp32Ceiling)
     {
         JsonObject result = Ratios(rows, BenchmarkModels.BertBase, fp32Ceiling);
@@ -197,8 +197,8 @@ internal static class TrainingBenchmark
         var rssRatios = new List<double>();
         for (int i = 0; i < count; i++)
         {
-            double speedup = (double)full[i]["step_s_median"]! / (double)lora[i]["step_s_median"]!;
-            double rss = (double)lora[i]["peak_rss_mib"]! / (double)full[i]["peak_rss_mib"]!;
+            double speedup = LoraSpeedup(full[i], lora[i])!.Value;
+            double rss = LoraRssRatio(full[i], lora[i])!.Value;
             speedups.Add(speedup);
             rssRatios.Add(rss);
             pairs.Add(new JsonObject
@@ -220,28 +220,35 @@ internal static class TrainingBenchmark
         };
     }
 
+    /// <summary>Full fine-tuning's step time over LoRA's; null where a row is missing.</summary>
+    private static double? LoraSpeedup(JsonObject? full, JsonObject? lora) => Field(full, "step_s_median") / Field(lora, "step_s_median");
+
+    /// <summary>LoRA's peak RSS over full fine-tuning's; null where a row is missing.</summary>
+    private static double? LoraRssRatio(JsonObject? full, JsonObject? lora) => Field(lora, "peak_rss_mib") / Field(full, "peak_rss_mib");
+
+    private static double? Field(JsonObject? row, string field) => row?[field] is JsonNode node ? (double)node : null;
+
     private static JsonObject Ratios(JsonArray rows, string model, double fp32Ceiling)
     {
         JsonObject? Find(string method, string precision) => rows.OfType<JsonObject>().FirstOrDefault(r =>
             (string?)r["model"] == model && (string?)r["method"] == method && (string?)r["precision"] == precision && (string?)r["status"] == "ok");
-        static double? Get(JsonObject? row, string field) => row?[field] is JsonNode node ? (double)node : null;
         static JsonNode? Round(double? value) => value is { } v ? JsonValue.Create(Math.Round(v, 3)) : null;
 
         JsonObject? fullFp32 = Find(FineTuningMethods.Full, "fp32");
         JsonObject? loraFp32 = Find(FineTuningMethods.Lora, "fp32");
         JsonObject? loraBf16 = Find(FineTuningMethods.Lora, "bf16");
-        double? nearby = (Get(fullFp32, "nearby_matmul_fp32_gflops") + Get(fullFp32, "nearby_matmul_fp32_gflops_after")) / 2;
+        double? nearby = (Field(fullFp32, "nearby_matmul_fp32_gflops") + Field(fullFp32, "nearby_matmul_fp32_gflops_after")) / 2;
         return new JsonObject
         {
             ["model"] = model,
-            ["lora_fp32_speedup_vs_full"] = Round(Get(fullFp32, "step_s_median") / Get(loraFp32, "step_s_median")),
+            ["lora_fp32_speedup_vs_full"] = Round(LoraSpeedup(fullFp32, loraFp32)),
             ["lora_fp32_speedup_target"] = 1.6,
-            ["lora_peak_rss_ratio_vs_full"] = Round(Get(loraFp32, "peak_rss_mib") / Get(fullFp32, "peak_rss_mib")),
+            ["lora_peak_rss_ratio_vs_full"] = Round(LoraRssRatio(fullFp32, loraFp32)),
             ["lora_peak_rss_ratio_target"] = 0.5,
-            ["full_fp32_gflops_fraction_of_ceiling"] = Round(Get(fullFp32, "gflops") / fp32Ceiling),
-            ["full_fp32_gflops_fraction_of_nearby_ceiling"] = Round(Get(fullFp32, "gflops") / nearby),
+            ["full_fp32_gflops_fraction_of_ceiling"] = Round(Field(fullFp32, "gflops") / fp32Ceiling),
+            ["full_fp32_gflops_fraction_of_nearby_ceiling"] = Round(Field(fullFp32, "gflops") / nearby),
             ["full_fp32_gflops_fraction_target"] = 0.75,
-            ["lora_bf16_speedup_vs_fp32"] = Round(Get(loraFp32, "step_s_median") / Get(loraBf16, "step_s_median")),
+            ["lora_bf16_speedup_vs_fp32"] = Round(Field(loraFp32, "step_s_median") / Field(loraBf16, "step_s_median")),
             ["lora_bf16_speedup_target"] = 2.5,
         };
     }
