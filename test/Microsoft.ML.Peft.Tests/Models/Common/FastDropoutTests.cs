@@ -2,11 +2,14 @@ using Microsoft.ML.Peft.Models.Bert;
 using Microsoft.ML.Peft.Models.Common;
 using TorchSharp;
 using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
+using Microsoft.ML.Peft.Tests.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Models.Common;
 
 /// <summary>The parallel CPU dropout: nn.Dropout's semantics, masks that follow torch.manual_seed, and BERT's use of it.</summary>
+// Re-seeds torch's global generator and compares draws: no other class may draw from it meanwhile.
+[Collection(TorchGlobalStateCollection.Name)]
 public sealed class FastDropoutTests
 {
     [Theory]

@@ -1,9 +1,12 @@
 using Microsoft.ML.Peft.Models.Common;
+using Microsoft.ML.Peft.Tests.Training;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Tests.Models.Common;
 
 /// <summary>Attention with dropout whose backward recomputes the probabilities: the plain operations' values and gradients.</summary>
+// Re-seeds torch's global generator and compares draws: no other class may draw from it meanwhile.
+[Collection(TorchGlobalStateCollection.Name)]
 public sealed class RecomputedDropoutAttentionTests
 {
     private const double P = 0.3;
