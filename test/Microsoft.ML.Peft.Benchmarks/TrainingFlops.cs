@@ -14,11 +14,13 @@ namespace Microsoft.ML.Peft.Benchmarks;
 /// trainable parameter lies below it) — for the first layer above frozen embeddings / raw pixels autograd skips it;</item>
 /// <item>backward, weight gradient: the same again, only when the layer's weight is trainable (frozen layers in LoRA,
 /// adapter and head-only runs skip it);</item>
-/// <item>BERT attention: forward Q·Kᵀ and P·V, 4·B·S²·H per layer; backward dQ, dK, dP, dV, 8·B·S²·H per layer when any
+/// <item>BERT attention: forward Q·Kᵀ and P·V, 4·B·Sq·Sk·H per layer (Sq = Sk = S, except the last layer of a sequence
+/// classifier, which computes the first token's query only); backward dQ, dK, dP, dV, 8·B·Sq·Sk·H per layer when any
 /// of Q, K, V requires a gradient.</item>
 /// </list>
 /// So full fine-tuning of BERT is ≈ 6·(matmul weights)·tokens + 12·B·S²·H·layers, LoRA ≈ 4·(matmul weights)·tokens + the
-/// same attention terms + its rank-r products, head-only ≈ 2·(matmul weights)·tokens + 4·B·S²·H·layers. Element-wise work
+/// same attention terms + its rank-r products, head-only ≈ 2·(matmul weights)·tokens + 4·B·S²·H·layers, less the last
+/// layer's work on every token but the first (the forward hooks see its smaller inputs). Element-wise work
 /// (GELU, LayerNorm, softmax, dropout, BatchNorm, the optimizer) is not counted: GFLOP/s figures are matmul-FLOPs per
 /// second of the whole step, comparable with the matmul ceiling.
 /// </summary>
@@ -37,6 +39,8 @@ internal sealed record TrainingFlops(double Forward, double InputGradients, doub
     {
         double forwardFlops = 0, inputFlops = 0, weightFlops = 0;
         var attentionNeedsBackward = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var queryTokens = new Dictionary<string, double>(StringComparer.Ordinal);
+        var keyTokens = new Dictionary<string, double>(StringComparer.Ordinal);
         var removers = new List<Action>();
         foreach ((string name, nn.Module module) in model.named_modules())
         {
@@ -47,6 +51,10 @@ internal sealed record TrainingFlops(double Forward, double InputGradients, doub
 
             int attention = name.IndexOf(".attention.self.", StringComparison.Ordinal);
             string? layer = attention >= 0 ? name[..attention] : null;
+            // The query / key projection itself (a LoRA layer's base_layer, not its lora_A / lora_B).
+            string? projection = layer is null || name.Contains(".lora_", StringComparison.Ordinal)
+                ? null
+                : name[(attention + ".attention.self.".Length)..].Split('.')[0];
             var handle = linear.register_forward_hook((_, input, output) =>
             {
                 double macs = (double)input.numel() / linear.in_features * linear.in_features * linear.out_features;
@@ -64,6 +72,15 @@ internal sealed record TrainingFlops(double Forward, double InputGradients, doub
                 if (layer is not null)
                 {
                     attentionNeedsBackward[layer] = attentionNeedsBackward.GetValueOrDefault(layer) || output.requires_grad;
+                    double tokens = (double)input.numel() / linear.in_features;
+                    if (projection == "query")
+                    {
+                        queryTokens[layer] = tokens;
+                    }
+                    else if (projection == "key")
+                    {
+                        keyTokens[layer] = tokens;
+                    }
                 }
 
                 return output;
@@ -82,9 +99,12 @@ internal sealed record TrainingFlops(double Forward, double InputGradients, doub
             removers.ForEach(r => r());
         }
 
-        double perLayerForward = 4.0 * sequence * sequence * hidden;
-        forwardFlops += perLayerForward * attentionNeedsBackward.Count;
-        inputFlops += 2 * perLayerForward * attentionNeedsBackward.Count(p => p.Value);
+        foreach ((string layer, bool needsBackward) in attentionNeedsBackward)
+        {
+            double layerForward = 4.0 * queryTokens.GetValueOrDefault(layer, sequence) * keyTokens.GetValueOrDefault(layer, sequence) * hidden;
+            forwardFlops += layerForward;
+            inputFlops += needsBackward ? 2 * layerForward : 0;
+        }
         return new TrainingFlops(forwardFlops, inputFlops, weightFlops).Scale(batch);
     }
 

@@ -13,9 +13,13 @@ internal sealed class BertAttention : nn.Module
         register_module("output", new BertResidualOutput(config, config.HiddenSize));
     }
 
-    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask)
+    /// <param name="hiddenStates">[batch, sequence, hidden].</param>
+    /// <param name="additiveMask">The additive key mask, or null.</param>
+    /// <param name="firstTokenOnly">Whether to compute the first position's output only ([batch, 1, hidden]).</param>
+    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask, bool firstTokenOnly = false)
     {
-        using Tensor attended = this.Child<BertSelfAttention>("self").Forward(hiddenStates, additiveMask);
-        return this.Child<BertResidualOutput>("output").Forward(attended, hiddenStates);
+        using Tensor? firstToken = firstTokenOnly ? hiddenStates.narrow(1, 0, 1) : null;
+        using Tensor attended = this.Child<BertSelfAttention>("self").Forward(hiddenStates, additiveMask, firstToken);
+        return this.Child<BertResidualOutput>("output").Forward(attended, firstToken ?? hiddenStates);
     }
 }

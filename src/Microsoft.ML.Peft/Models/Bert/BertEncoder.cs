@@ -15,12 +15,19 @@ internal sealed class BertEncoder : nn.Module
     }
 
     /// <summary>Runs every layer; when <paramref name="allHiddenStates"/> is given, each layer's output is appended to it.</summary>
-    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask, List<Tensor>? allHiddenStates)
+    /// <param name="hiddenStates">[batch, sequence, hidden] embeddings.</param>
+    /// <param name="additiveMask">The additive key mask, or null.</param>
+    /// <param name="allHiddenStates">Receives each layer's output, or null.</param>
+    /// <param name="firstTokenOnly">
+    /// Whether the last layer computes the first position's output only (the result is then [batch, 1, hidden]).
+    /// </param>
+    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask, List<Tensor>? allHiddenStates, bool firstTokenOnly = false)
     {
         Tensor current = hiddenStates;
-        foreach (BertLayer layer in this.Child<ModuleList<BertLayer>>("layer"))
+        var layers = this.Child<ModuleList<BertLayer>>("layer");
+        for (int index = 0; index < layers.Count; index++)
         {
-            Tensor next = layer.Forward(current, additiveMask);
+            Tensor next = layers[index].Forward(current, additiveMask, firstTokenOnly && index == layers.Count - 1);
             if (allHiddenStates is null && !ReferenceEquals(current, hiddenStates))
             {
                 current.Dispose();

@@ -26,17 +26,22 @@ internal sealed class BertSelfAttention : nn.Module
         register_module("value", nn.Linear(config.HiddenSize, config.HiddenSize));
     }
 
-    /// <param name="hiddenStates">[batch, sequence, hidden].</param>
+    /// <param name="hiddenStates">[batch, sequence, hidden]: the keys' and values' positions.</param>
     /// <param name="additiveMask">[batch, 1, 1, sequence] additive key mask, or null to attend everywhere.</param>
-    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask)
+    /// <param name="queryStates">
+    /// [batch, queries, hidden]: the positions whose outputs are wanted (a leading slice of <paramref name="hiddenStates"/>),
+    /// or null for all of them.
+    /// </param>
+    /// <returns>[batch, queries, hidden].</returns>
+    public Tensor Forward(Tensor hiddenStates, Tensor? additiveMask, Tensor? queryStates = null)
     {
         using var scope = NewDisposeScope();
         long batch = hiddenStates.shape[0];
-        long sequence = hiddenStates.shape[1];
+        Tensor queries = queryStates ?? hiddenStates;
 
-        Tensor SplitHeads(Tensor projected) => projected.view(batch, sequence, _heads, _headSize).transpose(1, 2);
+        Tensor SplitHeads(Tensor projected) => projected.view(batch, projected.shape[1], _heads, _headSize).transpose(1, 2);
 
-        Tensor query = SplitHeads(this.Call("query", hiddenStates));
+        Tensor query = SplitHeads(this.Call("query", queries));
         Tensor key = SplitHeads(this.Call("key", hiddenStates));
         Tensor value = SplitHeads(this.Call("value", hiddenStates));
 
@@ -44,7 +49,7 @@ internal sealed class BertSelfAttention : nn.Module
             ? AttentionWithFastDropout(query, key, value, additiveMask)
             : nn.functional.scaled_dot_product_attention(query, key, value, additiveMask, p: training ? _dropoutProbability : 0.0);
 
-        return context.transpose(1, 2).reshape(batch, sequence, _heads * _headSize).MoveToOuterDisposeScope();
+        return context.transpose(1, 2).reshape(batch, queries.shape[1], _heads * _headSize).MoveToOuterDisposeScope();
     }
 
     /// <summary>

@@ -17,7 +17,8 @@ internal static class EncoderForward
         Tensor? tokenTypeIds,
         Tensor positionIds,
         bool outputHiddenStates,
-        bool hasPooler)
+        bool hasPooler,
+        bool firstTokenOnly = false)
     {
         using var scope = NewDisposeScope();
         long[] shape = inputIds.shape;
@@ -29,7 +30,7 @@ internal static class EncoderForward
             : AttentionMasks.ToAdditiveKeyMask(attentionMask.to(embedded.device), shape, embedded.dtype);
 
         List<Tensor>? hiddenStates = outputHiddenStates ? [embedded] : null;
-        Tensor last = model.Child<BertEncoder>("encoder").Forward(embedded, additiveMask, hiddenStates);
+        Tensor last = model.Child<BertEncoder>("encoder").Forward(embedded, additiveMask, hiddenStates, firstTokenOnly);
         Tensor? pooled = hasPooler ? model.Child<BertPooler>("pooler").Forward(last) : null;
 
         var results = new HashSet<Tensor>(ReferenceEqualityComparer.Instance) { last };

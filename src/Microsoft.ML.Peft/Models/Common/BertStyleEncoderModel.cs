@@ -60,7 +60,20 @@ public abstract class BertStyleEncoderModel<TConfig> : nn.Module
         Tensor? attentionMask = null,
         Tensor? tokenTypeIds = null,
         Tensor? positionIds = null,
-        bool outputHiddenStates = false)
+        bool outputHiddenStates = false) =>
+        Encode(inputIds, attentionMask, tokenTypeIds, positionIds, outputHiddenStates, firstTokenOnly: false);
+
+    /// <summary>
+    /// Encodes a batch for a head that reads the first token only (the pooler, sequence-classification heads): the last
+    /// layer computes that position alone (it still attends to all of them), so <see cref="EncoderOutput.LastHiddenState"/>
+    /// is [batch, 1, hidden] and equals the first row of <see cref="Forward"/>'s, for about one layer's work less
+    /// (most of a layer's products are per position). The pooled output is the same.
+    /// </summary>
+    internal EncoderOutput ForwardFirstToken(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds) =>
+        Encode(inputIds, attentionMask, tokenTypeIds, positionIds, outputHiddenStates: false, firstTokenOnly: true);
+
+    private EncoderOutput Encode(
+        Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds, bool outputHiddenStates, bool firstTokenOnly)
     {
         EncoderInputs.CheckInputIds(inputIds, Config);
         if (tokenTypeIds is not null)
@@ -71,11 +84,11 @@ public abstract class BertStyleEncoderModel<TConfig> : nn.Module
         if (positionIds is not null)
         {
             EncoderInputs.CheckPositionIds(positionIds, inputIds, Config);
-            return EncoderForward.Run(this, Config, inputIds, attentionMask, tokenTypeIds, positionIds, outputHiddenStates, HasPooler);
+            return EncoderForward.Run(this, Config, inputIds, attentionMask, tokenTypeIds, positionIds, outputHiddenStates, HasPooler, firstTokenOnly);
         }
 
         using Tensor positions = CreateDefaultPositionIds(inputIds);
-        return EncoderForward.Run(this, Config, inputIds, attentionMask, tokenTypeIds, positions, outputHiddenStates, HasPooler);
+        return EncoderForward.Run(this, Config, inputIds, attentionMask, tokenTypeIds, positions, outputHiddenStates, HasPooler, firstTokenOnly);
     }
 
     /// <summary>Checks <paramref name="config"/> before the constructor builds anything from it.</summary>

@@ -52,11 +52,13 @@ public abstract class BertStyleSequenceClassifier<TConfig> : nn.Module, ISequenc
 
     /// <summary>
     /// Computes the logits [batch, num_labels]; see <see cref="BertStyleEncoderModel{TConfig}.Forward"/> for the inputs.
+    /// The head reads the first token only, so the encoder's last layer computes that position alone (the same values as
+    /// transformers' full last layer, for about one layer's work less).
     /// </summary>
     public Tensor Forward(Tensor inputIds, Tensor? attentionMask, Tensor? tokenTypeIds, Tensor? positionIds)
     {
         using EncoderOutput encoded = this.Child<BertStyleEncoderModel<TConfig>>(_encoderName)
-            .Forward(inputIds, attentionMask, tokenTypeIds, positionIds);
+            .ForwardFirstToken(inputIds, attentionMask, tokenTypeIds, positionIds);
         return Classify(encoded);
     }
 
@@ -91,6 +93,6 @@ public abstract class BertStyleSequenceClassifier<TConfig> : nn.Module, ISequenc
                 key => key.StartsWith(ClassifierName + ".", StringComparison.Ordinal) || (alsoFreshlyInitialized?.Invoke(key) ?? false)));
     }
 
-    /// <summary>The head: the logits [batch, num_labels] for the encoder's output.</summary>
+    /// <summary>The head: the logits [batch, num_labels] for the encoder's output (its last hidden state holds the first token only, [batch, 1, hidden]).</summary>
     private protected abstract Tensor Classify(EncoderOutput encoded);
 }
