@@ -62,7 +62,9 @@ internal static class InferenceBenchmark
         List<TextRow> single = Enumerable.Range(0, singleRows).Select(i => new TextRow { Text = texts[i % texts.Count] }).ToList();
         PredictionEngine<TextRow, Prediction> engine = mlContext.Model.CreatePredictionEngine<TextRow, Prediction>(models[1].Model);
 
-        // Warm-up, then rounds that interleave the configurations, so a slow moment of a shared machine hits all of them.
+        // Warm-up, then rounds that interleave the configurations, so a slow moment of a shared machine hits all of them;
+        // every other round runs them in reverse order, so a machine that slows down or speeds up within a round does not
+        // favour whichever configuration comes first.
         var rowsPerSecond = models.ToDictionary(m => m.Name, _ => new List<double>());
         rowsPerSecond["single_row"] = [];
         foreach ((string _, PeftTextClassificationTransformer model) in models)
@@ -73,7 +75,7 @@ internal static class InferenceBenchmark
         PredictOneByOne(engine, single.Take(8));
         for (int round = 0; round < rounds; round++)
         {
-            foreach ((string name, PeftTextClassificationTransformer model) in models)
+            foreach ((string name, PeftTextClassificationTransformer model) in round % 2 == 0 ? models : models.Reverse())
             {
                 var clock = Stopwatch.StartNew();
                 Consume(model.Transform(scored));

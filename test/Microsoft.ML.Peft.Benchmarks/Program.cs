@@ -84,7 +84,7 @@ root.Subcommands.Add(trainingCommand);
 
 var inferenceRows = new Option<int>("--rows") { Description = "Rows scored per Transform pass.", DefaultValueFactory = _ => 512 };
 var singleRows = new Option<int>("--single-rows") { Description = "Rows predicted one at a time per PredictionEngine pass.", DefaultValueFactory = _ => 128 };
-var rounds = new Option<int>("--rounds") { Description = "Timed rounds (each runs every configuration once); medians are reported.", DefaultValueFactory = _ => 7 };
+var rounds = new Option<int>("--rounds") { Description = "Timed rounds (each runs every configuration once); medians are reported.", DefaultValueFactory = _ => 11 };
 var inferenceCommand = new Command("inference", "Prediction rows/s at BERT-small shape: base vs merged vs unmerged LoRA, batched Transform vs one row at a time.")
 {
     json, threads, inferenceRows, singleRows, rounds, waitPolicy,
