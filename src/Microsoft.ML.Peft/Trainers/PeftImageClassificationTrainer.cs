@@ -63,6 +63,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
         ResNet network = CreateNetwork(classes.Count);
         PeftConfig? peft = _options.Peft is null ? null : _options.Peft with { BaseModelNameOrPath = _options.Peft.BaseModelNameOrPath ?? _options.BaseModel };
         TrainingOptions training = TrainerSettings.Create(_environment, _options, seed, nameof(PeftImageClassificationTrainer));
+        TrainerSettings.UseCheckpointFolderOf(training, _options, train.ContentFingerprint);
         (InferenceModel model, TrainingResult result) = PeftFitting.Train(
             network, peft, _options.MergeAdapter, training, TrainingTasks.ImageClassification(), train, validation);
         var parts = new ImageScoringParts(inputs, _options.Augmentation.Evaluation.Clone(), _options.InferenceBatchSize, new ScoreOutputs(PredictionKind.Multiclass, classes), model);

@@ -68,7 +68,12 @@ public abstract class PeftTrainerOptions
     /// <summary>Threads for torch's CPU kernels during training; null uses every core.</summary>
     public int? Threads { get; set; }
 
-    /// <summary>Where to write training checkpoints (one sub-folder each, atomically); null writes none.</summary>
+    /// <summary>
+    /// Where to write training checkpoints (atomically, one folder each); null writes none. Each Fit writes under a
+    /// sub-folder named after its training data (<c>data-</c> and 16 hex digits of the data's content fingerprint), so
+    /// the folds of <c>CrossValidate</c> share one folder without clashing, and ResumeFromCheckpoint continues the run
+    /// of the same data.
+    /// </summary>
     public string? CheckpointFolder { get; set; }
 
     /// <summary>Continue from the newest checkpoint in <see cref="CheckpointFolder"/> when there is one. Default false.</summary>

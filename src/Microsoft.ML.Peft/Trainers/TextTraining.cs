@@ -71,6 +71,7 @@ internal static class TextTraining
             BaseModelNameOrPath = options.Peft.BaseModelNameOrPath ?? options.BaseModel,
         };
         ITrainingTask<TextBatch> task = kind == PredictionKind.Regression ? TrainingTasks.SequenceRegression() : TrainingTasks.SequenceClassification();
+        TrainerSettings.UseCheckpointFolderOf(training, options, train.ContentFingerprint);
         (InferenceModel model, TrainingResult result) = PeftFitting.Train(network, peft, options.MergeAdapter, training, task, train, validation);
         var parts = new TextScoringParts(inputs, tokenizer, maxLength, options.InferenceBatchSize, new ScoreOutputs(kind, classes), model);
         return (parts, result);

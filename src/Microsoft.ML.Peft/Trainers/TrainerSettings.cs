@@ -36,4 +36,21 @@ internal static class TrainerSettings
         options.ConfigureTraining?.Invoke(training);
         return training;
     }
+
+    /// <summary>
+    /// Points the run's checkpoints at the sub-folder of <see cref="PeftTrainerOptions.CheckpointFolder"/> that belongs to
+    /// its training data, <c>data-{first 16 hex digits of the content fingerprint}</c>: cross-validation folds (or
+    /// several data files) then keep separate checkpoints in one folder, and a Fit with ResumeFromCheckpoint resumes the
+    /// run of the same data. Data without a fingerprint, or a folder that ConfigureTraining replaced, is used as it is.
+    /// </summary>
+    public static void UseCheckpointFolderOf(TrainingOptions training, PeftTrainerOptions options, string? trainingDataFingerprint)
+    {
+        if (options.CheckpointFolder is { } root && training.CheckpointFolder == root && trainingDataFingerprint is { Length: >= 16 })
+        {
+            training.CheckpointFolder = Path.Combine(root, CheckpointSubfolderPrefix + trainingDataFingerprint[..16]);
+        }
+    }
+
+    /// <summary>The start of the name of each training data's checkpoint sub-folder.</summary>
+    public const string CheckpointSubfolderPrefix = "data-";
 }

@@ -1,7 +1,9 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Models.Bert;
 using Microsoft.ML.Peft.Tests.Training;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Text;
+using Microsoft.ML.Peft.Training.Checkpointing;
 using Microsoft.ML.Peft.Trainers;
 using Xunit.Abstractions;
 using static Microsoft.ML.Peft.Tests.Trainers.TinyTextTask;
@@ -47,6 +49,47 @@ public sealed class PeftTextTrainingOptionsTests
         }
 
         Assert.Equal(200, folds.Sum(f => f.Metrics.ConfusionMatrix.Counts.Sum(r => r.Sum()))); // each row is held out once
+    }
+
+    [Fact]
+    public void CrossValidationFoldsKeepTheirOwnCheckpointsAndAFitResumesTheRunOfItsData()
+    {
+        using var folder = new TemporaryFolder();
+        using var baseModel = Bert(seed: 3);
+        IDataView data = _mlContext.Data.LoadFromEnumerable(Rows(80, seed: 32));
+        PeftTextClassificationTrainer.Options Checkpointed(bool resume) => Options<PeftTextClassificationTrainer.Options>(baseModel, o =>
+        {
+            o.Epochs = 2;
+            o.CheckpointFolder = folder.Path;
+            o.ResumeFromCheckpoint = resume;
+        });
+        var keys = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment));
+
+        // One folder for both folds: each fold's data gets its own sub-folder instead of the second fold being refused.
+        var folds = _mlContext.MulticlassClassification.CrossValidate(
+            data, keys.Append(_mlContext.MulticlassClassification.Trainers.PeftTextClassification(Checkpointed(resume: false))), numberOfFolds: 2);
+        foreach (var fold in folds)
+        {
+            ((TransformerChain<PeftTextClassificationTransformer>)fold.Model).LastTransformer.Dispose();
+        }
+
+        string[] runs = Directory.GetDirectories(folder.Path).Select(System.IO.Path.GetFileName).OfType<string>().Order().ToArray();
+        Assert.Equal(2, runs.Length);
+        Assert.All(runs, r => Assert.Matches("^data-[0-9a-f]{16}$", r));
+        Assert.All(runs, r => Assert.NotEmpty(TrainingCheckpoints.List(folder.File(r))));
+
+        // A Fit on all rows is a third run; fitting it again with ResumeFromCheckpoint continues it (here: from its end).
+        IDataView keyed = keys.Fit(data).Transform(data);
+        using PeftTextClassificationTransformer first = _mlContext.MulticlassClassification.Trainers.PeftTextClassification(Checkpointed(resume: false)).Fit(keyed);
+        Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
+        var log = new List<string>();
+        PeftTextClassificationTrainer.Options resumed = Checkpointed(resume: true);
+        resumed.Log = log.Add;
+        using PeftTextClassificationTransformer again = _mlContext.MulticlassClassification.Trainers.PeftTextClassification(resumed).Fit(keyed);
+
+        Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
+        Assert.Contains(log, line => line.StartsWith("Resumed from " + folder.Path, StringComparison.Ordinal));
+        Assert.Equal(Scores(first.Transform(keyed)), Scores(again.Transform(keyed)));
     }
 
     [Fact]
