@@ -1,4 +1,6 @@
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Vision;
+using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.Peft.Trainers;
 
@@ -6,8 +8,9 @@ namespace Microsoft.ML.Peft.Trainers;
 internal readonly record struct ImageInput(string? Path, byte[]? Bytes, long Row);
 
 /// <summary>
-/// Reads an image column: text holding a file path (resolved against a folder when relative), or a byte vector holding
-/// an encoded image (as <c>LoadRawImageBytes</c> makes).
+/// Reads an image column: text holding a file path (resolved against a folder when relative), a byte vector holding
+/// an encoded image (as <c>LoadRawImageBytes</c> makes), or an ML.NET image (as <c>LoadImages</c> makes; passed on as
+/// lossless PNG bytes).
 /// </summary>
 internal sealed class ImageInputs : IScoringInputs<ImageInput>
 {
@@ -31,12 +34,12 @@ internal sealed class ImageInputs : IScoringInputs<ImageInput>
         if (!IsImageType(column.Type))
         {
             throw new ArgumentOutOfRangeException(nameof(schema),
-                $"Image column '{ImageColumnName}' must be text (an image path) or a vector of Byte (encoded image bytes, as LoadRawImageBytes makes) but is {column.Type}.");
+                $"Image column '{ImageColumnName}' must be text (an image path), a vector of Byte (encoded image bytes, as LoadRawImageBytes makes) or an image (MLImage, as LoadImages makes) but is {column.Type}.");
         }
     }
 
     public static bool IsImageType(DataViewType type) =>
-        type is TextDataViewType || (type is VectorDataViewType vector && vector.ItemType.RawType == typeof(byte));
+        type is TextDataViewType or ImageDataViewType || (type is VectorDataViewType vector && vector.ItemType.RawType == typeof(byte));
 
     public Func<ImageInput> CreateReader(DataViewRow row)
     {
@@ -50,6 +53,17 @@ internal sealed class ImageInputs : IScoringInputs<ImageInput>
                 getPath(ref path);
                 string text = path.ToString();
                 return new ImageInput(ImageFolder is null || text.Length == 0 ? text : System.IO.Path.Combine(ImageFolder, text), null, row.Position);
+            };
+        }
+
+        if (column.Type is ImageDataViewType)
+        {
+            ValueGetter<MLImage> getImage = row.GetGetter<MLImage>(column);
+            MLImage image = null!;
+            return () =>
+            {
+                getImage(ref image);
+                return new ImageInput(null, MLImageEncoding.ToPng(image, $"the image of row {row.Position}"), row.Position);
             };
         }
 

@@ -7,14 +7,16 @@ using Microsoft.ML.Peft.Training;
 using Microsoft.ML.Peft.Training.Data;
 using Microsoft.ML.Peft.Training.Tasks;
 using Microsoft.ML.Runtime;
+using Microsoft.ML.Transforms.Image;
 using static TorchSharp.torch;
 
 namespace Microsoft.ML.Peft.Trainers;
 
 /// <summary>
 /// Fine-tunes a ResNet as a multiclass image classifier with a parameter-efficient adapter (LoRA on the residual 3×3
-/// convolutions by default, the new head trained fully), in an ML.NET pipeline. The image column holds file paths (text)
-/// or encoded image bytes (a vector of Byte, as <c>LoadRawImageBytes</c> makes); the label column must be a key. Training
+/// convolutions by default, the new head trained fully), in an ML.NET pipeline. The image column holds file paths (text),
+/// encoded image bytes (a vector of Byte, as <c>LoadRawImageBytes</c> makes) or ML.NET images (<c>MLImage</c>, as
+/// <c>LoadImages</c> makes; handed on losslessly as PNG); the label column must be a key. Training
 /// images get random resized crops and flips (<see cref="Options.Augmentation"/>); prediction uses the evaluation
 /// preprocessing, which is saved with the model.
 /// </summary>
@@ -84,10 +86,11 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
 
         bool isPath = image.Kind == SchemaShape.Column.VectorKind.Scalar && image.ItemType is TextDataViewType;
         bool isBytes = image.Kind != SchemaShape.Column.VectorKind.Scalar && image.ItemType.RawType == typeof(byte);
-        if (!isPath && !isBytes)
+        bool isImage = image.Kind == SchemaShape.Column.VectorKind.Scalar && image.ItemType is ImageDataViewType;
+        if (!isPath && !isBytes && !isImage)
         {
             throw new ArgumentOutOfRangeException(nameof(inputSchema),
-                $"Image column '{_options.ImageColumnName}' must be text (an image path) or a vector of Byte (encoded image bytes) but is {image.Kind} of {image.ItemType}.");
+                $"Image column '{_options.ImageColumnName}' must be text (an image path), a vector of Byte (encoded image bytes) or an image (MLImage, as LoadImages makes) but is {image.Kind} of {image.ItemType}.");
         }
 
         var columns = inputSchema.ToDictionary(c => c.Name);
@@ -141,7 +144,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
     /// <summary>The settings of <see cref="PeftImageClassificationTrainer"/>.</summary>
     public sealed class Options : PeftTrainerOptions
     {
-        /// <summary>The image column: text paths or encoded image bytes. Default <c>"Image"</c>.</summary>
+        /// <summary>The image column: text paths, encoded image bytes or MLImage. Default <c>"Image"</c>.</summary>
         public string ImageColumnName { get; set; } = "Image";
 
         /// <summary>The folder relative image paths are resolved against, in training and at prediction (it is saved with the model); null leaves paths as they are.</summary>

@@ -34,6 +34,11 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         public string Colour { get; set; } = "";
     }
 
+    private sealed class PictureRow
+    {
+        public string Picture { get; set; } = "";
+    }
+
     private sealed class BytesRow
     {
         [VectorType]
@@ -79,6 +84,30 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         float[][] fromPaths = classifier.Transform(paths).GetColumn<float[]>("Score").ToArray();
         float[][] fromBytes = classifier.Transform(bytes).GetColumn<float[]>("Score").ToArray();
         Assert.Equal(fromPaths, fromBytes);
+    }
+
+    [Fact]
+    public void AnImageColumnFromLoadImagesTrainsAndScoresAsThePathsItWasLoadedFrom()
+    {
+        List<ImageRow> rows = WriteImages(48, seed: 8);
+        IDataView data = _mlContext.Data.LoadFromEnumerable(rows);
+        using ResNet baseModel = TinyImageTask.ResNet();
+        var loadImages = _mlContext.Transforms.LoadImages("Picture", _folder.Path, nameof(ImageRow.Image));
+        var pipeline = loadImages
+            .Append(_mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(ImageRow.Colour)))
+            .Append(_mlContext.MulticlassClassification.Trainers.PeftImageClassification(Options(baseModel, o => { o.ImageColumnName = "Picture"; o.Epochs = 2; })));
+
+        var model = pipeline.Fit(data);
+        using PeftImageClassificationTransformer classifier = model.LastTransformer;
+        Assert.Equal(2, classifier.TrainingResult!.Epochs.Count);
+        Assert.True(classifier.HasAdapter);
+
+        // The MLImage column scores exactly as the files it was loaded from (PNG in, lossless PNG handed on).
+        IDataView images = loadImages.Fit(data).Transform(data);
+        IDataView paths = _mlContext.Data.LoadFromEnumerable(rows.Select(r => new PictureRow { Picture = r.Image }));
+        Assert.Equal(
+            classifier.Transform(paths).GetColumn<float[]>("Score").ToArray(),
+            classifier.Transform(images).GetColumn<float[]>("Score").ToArray());
     }
 
     [Fact]

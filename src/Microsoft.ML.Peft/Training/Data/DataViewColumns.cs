@@ -1,5 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Vision;
+using Microsoft.ML.Transforms.Image;
 
 namespace Microsoft.ML.Peft.Training.Data;
 
@@ -91,9 +93,21 @@ internal static class DataViewColumns
 
     public static Func<long, byte[]> Bytes(DataViewRowCursor cursor, DataViewSchema.Column column)
     {
+        if (column.Type is ImageDataViewType)
+        {
+            // An ML.NET image (LoadImages) is kept as lossless PNG bytes, like the encoded images of LoadRawImageBytes.
+            ValueGetter<MLImage> getImage = cursor.GetGetter<MLImage>(column);
+            MLImage image = null!;
+            return row =>
+            {
+                getImage(ref image);
+                return MLImageEncoding.ToPng(image, $"the image of row {row} in column '{column.Name}'");
+            };
+        }
+
         if (column.Type is not VectorDataViewType { ItemType.RawType: var itemType } || itemType != typeof(byte))
         {
-            throw new ArgumentException($"The image column '{column.Name}' is {column.Type}; it must be a byte vector (LoadRawImageBytes) or text paths.");
+            throw new ArgumentException($"The image column '{column.Name}' is {column.Type}; it must be a byte vector (LoadRawImageBytes), an image (LoadImages) or text paths.");
         }
 
         ValueGetter<VBuffer<byte>> getter = cursor.GetGetter<VBuffer<byte>>(column);
