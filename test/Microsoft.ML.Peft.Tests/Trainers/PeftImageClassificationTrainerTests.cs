@@ -1,5 +1,6 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Models.ResNets;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Tests.Training;
 using Microsoft.ML.Peft.Tests.Vision;
 using Microsoft.ML.Peft.Trainers;
@@ -108,6 +109,38 @@ public sealed class PeftImageClassificationTrainerTests : IDisposable
         Assert.Equal(
             classifier.Transform(paths).GetColumn<float[]>("Score").ToArray(),
             classifier.Transform(images).GetColumn<float[]>("Score").ToArray());
+    }
+
+    [SkippableFact]
+    public void RealFlowerPhotosLoadedWithLoadImagesGoThroughTheWholePipeline()
+    {
+        string root = SharedData.Require("images/flower_photos_small_set");
+        string[] flowers = Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Order().ToArray();
+        var rows = flowers.SelectMany(f => Directory.GetFiles(Path.Combine(root, f), "*.jpg").Order().Take(16)
+            .Select(file => new ImageRow { Image = Path.GetRelativePath(root, file), Colour = f })).ToList();
+        IDataView data = _mlContext.Data.ShuffleRows(_mlContext.Data.LoadFromEnumerable(rows), seed: 3);
+        var split = _mlContext.Data.TrainTestSplit(data, testFraction: 0.25, seed: 3);
+        using ResNet baseModel = TinyImageTask.ResNet(); // its 10-class head is replaced by one for the 5 flowers
+        var pipeline = _mlContext.Transforms.LoadImages("Picture", root, nameof(ImageRow.Image))
+            .Append(_mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(ImageRow.Colour)))
+            .Append(_mlContext.MulticlassClassification.Trainers.PeftImageClassification(TinyImageTask.Options(baseModel, configure: o =>
+            {
+                o.ImageColumnName = "Picture";
+                o.Epochs = 2;
+            })))
+            .Append(_mlContext.Transforms.Conversion.MapKeyToValue("PredictedFlower", "PredictedLabel"));
+
+        var model = pipeline.Fit(split.TrainSet);
+        IDataView scored = model.Transform(split.TestSet);
+        MulticlassClassificationMetrics metrics = _mlContext.MulticlassClassification.Evaluate(scored);
+
+        string table = metrics.ConfusionMatrix.GetFormattedConfusionTable();
+        _output.WriteLine(table);
+        Assert.All(flowers, f => Assert.Contains(f, table));
+        string[] predicted = scored.GetColumn<string>("PredictedFlower").ToArray();
+        Assert.Equal(metrics.ConfusionMatrix.Counts.Sum(r => r.Sum()), predicted.Length);
+        Assert.All(predicted, p => Assert.Contains(p, flowers));
+        model.OfType<PeftImageClassificationTransformer>().Single().Dispose();
     }
 
     [Fact]

@@ -260,7 +260,8 @@ public sealed class PeftTextTrainingOptionsTests
             {
                 BaseModelInstance = baseModel, Tokenizer = tokenizer, MaxSequenceLength = 48, Epochs = 8, LearningRate = 3e-2,
                 Peft = new Microsoft.ML.Peft.Tuners.Lora.LoraConfig { R = 8, LoraAlpha = 16 }, Seed = 3, Threads = 2, Log = _output.WriteLine,
-            }));
+            }))
+            .Append(_mlContext.Transforms.Conversion.MapKeyToValue("PredictedSentiment", "PredictedLabel"));
 
         var model = pipeline.Fit(train);
         MulticlassClassificationMetrics onTrain = _mlContext.MulticlassClassification.Evaluate(model.Transform(train));
@@ -268,11 +269,14 @@ public sealed class PeftTextTrainingOptionsTests
 
         _output.WriteLine($"train accuracy {onTrain.MicroAccuracy:F3}, test accuracy {onTest.MicroAccuracy:F3}");
         _output.WriteLine(onTest.ConfusionMatrix.GetFormattedConfusionTable());
-        Assert.Equal(30522, model.LastTransformer.Tokenizer.VocabularySize);
+        using PeftTextClassificationTransformer classifier = model.OfType<PeftTextClassificationTransformer>().Single();
+        Assert.Equal(30522, classifier.Tokenizer.VocabularySize);
+        string[] predicted = model.Transform(test).GetColumn<string>("PredictedSentiment").ToArray();
+        Assert.Equal(40, predicted.Length);
+        Assert.All(predicted, p => Assert.Contains(p, new[] { "positive", "negative" }));
         Assert.Contains("positive", onTest.ConfusionMatrix.GetFormattedConfusionTable());
         Assert.Equal(40, onTest.ConfusionMatrix.Counts.Sum(r => r.Sum()));
         Assert.True(onTrain.MicroAccuracy > 0.7, $"train accuracy {onTrain.MicroAccuracy}");
-        model.LastTransformer.Dispose();
     }
 
     private static float[][] Scores(IDataView scored) => scored.GetColumn<float[]>("Score").ToArray();
