@@ -7,6 +7,9 @@ namespace Microsoft.ML.Peft.Trainers;
 /// <summary>Turns a trainer's options (and the <see cref="MLContext"/>'s seed, GPU and log) into the engine's <see cref="TrainingOptions"/>.</summary>
 internal static class TrainerSettings
 {
+    /// <summary>The start of the name of each training data's checkpoint sub-folder.</summary>
+    public const string CheckpointSubfolderPrefix = "data-";
+
     /// <summary>The seed of a run: the options', else the context's, else 42.</summary>
     public static int Seed(IHostEnvironment environment, PeftTrainerOptions options) =>
         options.Seed ?? EnvironmentSettings.Seed(environment) ?? 42;
@@ -50,7 +53,4 @@ internal static class TrainerSettings
             training.CheckpointFolder = Path.Combine(root, CheckpointSubfolderPrefix + trainingDataFingerprint[..16]);
         }
     }
-
-    /// <summary>The start of the name of each training data's checkpoint sub-folder.</summary>
-    public const string CheckpointSubfolderPrefix = "data-";
 }
