@@ -98,6 +98,29 @@ public sealed class PeftBinaryAndRegressionTrainerTests
     }
 
     [Fact]
+    public void TheRegressionTrainerReadsSentencePairs()
+    {
+        // The target is carried by the second text (its sentiment keyword); the first holds filler words only.
+        using var baseModel = Bert(seed: 3, numLabels: 1);
+        IDataView train = _mlContext.Data.LoadFromEnumerable(Rows(240, seed: 93));
+        IDataView test = _mlContext.Data.LoadFromEnumerable(Rows(60, seed: 94));
+        var trainer = _mlContext.Regression.Trainers.PeftTextRegression(Options<PeftTextRegressionTrainer.Options>(baseModel, o =>
+        {
+            o.TextColumnName = nameof(Review.Other);
+            o.SecondTextColumnName = nameof(Review.Text);
+            o.LabelColumnName = nameof(Review.Rating);
+            o.Epochs = 8;
+            o.LearningRate = 1e-2;
+        }));
+
+        using PeftTextRegressionTransformer model = trainer.Fit(train);
+        RegressionMetrics metrics = _mlContext.Regression.Evaluate(model.Transform(test), nameof(Review.Rating));
+
+        _output.WriteLine($"R² {metrics.RSquared:F3}, MAE {metrics.MeanAbsoluteError:F3}");
+        Assert.True(metrics.RSquared > 0.7, $"R² {metrics.RSquared}");
+    }
+
+    [Fact]
     public void LabelsOfTheWrongTypeAreRejectedNamingTheColumn()
     {
         using var baseModel = Bert(seed: 3, numLabels: 2);
