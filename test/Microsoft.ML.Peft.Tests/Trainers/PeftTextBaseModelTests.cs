@@ -1,6 +1,8 @@
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Roberta;
+using Microsoft.ML.Peft.Tests.Hub;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Tests.Text;
 using Microsoft.ML.Peft.Tests.Training;
 using Microsoft.ML.Peft.Text;
@@ -17,6 +19,37 @@ namespace Microsoft.ML.Peft.Tests.Trainers;
 public sealed class PeftTextBaseModelTests
 {
     private readonly MLContext _mlContext = new(seed: 1);
+
+    [Fact]
+    public void AHubIdIsABaseModelDownloadedThroughTheGivenClientAndCached()
+    {
+        using var hub = new HubTestContext();
+        using var folder = new TemporaryFolder();
+        using (var pretrained = Bert(seed: 3))
+        {
+            SafeTensors.Save(folder.File("model.safetensors"), pretrained.state_dict());
+            hub.Server.AddRepository(HubTestContext.RepoId).Commit(new Dictionary<string, FakeHubFile>
+            {
+                ["config.json"] = FakeHubFile.Text(pretrained.Config.ToJson()),
+                ["model.safetensors"] = new FakeHubFile(File.ReadAllBytes(folder.File("model.safetensors")), lfs: true),
+                ["vocab.txt"] = FakeHubFile.Text(string.Join('\n', Enumerable.Range(0, Tokenizer.VocabularySize).Select(i => Tokenizer.MapIdToToken(i)!))),
+            });
+        }
+
+        IDataView data = _mlContext.Data.LoadFromEnumerable(Rows(48, seed: 102));
+        IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment)).Fit(data).Transform(data);
+        PeftTextClassificationTrainer.Options Options() => new() { BaseModel = HubTestContext.RepoId, Hub = hub.Client(), Epochs = 1, Seed = 1, Threads = 2 };
+
+        using PeftTextClassificationTransformer model = _mlContext.MulticlassClassification.Trainers.PeftTextClassification(Options()).Fit(keyed);
+        int requests = hub.Server.RequestCount;
+        using PeftTextClassificationTransformer again = _mlContext.MulticlassClassification.Trainers.PeftTextClassification(Options()).Fit(keyed);
+
+        Assert.True(requests > 0, "the first Fit downloads the model");
+        Assert.True(Directory.Exists(hub.RepoFolder), "into the Hub cache layout");
+        Assert.Equal(Tokenizer.EncodeToIds("the movie was great"), Assert.IsType<BertTextTokenizer>(model.Tokenizer).EncodeToIds("the movie was great"));
+        Assert.Equal(model.Transform(keyed).GetColumn<float[]>("Score").ToArray(), again.Transform(keyed).GetColumn<float[]>("Score").ToArray());
+        Assert.True(hub.Server.Requests.Skip(requests).All(r => r.Method != "GET" || !r.IsFor("model.safetensors")), "the second Fit reads the weights from the cache");
+    }
 
     [Fact]
     public void AHuggingFaceFolderOrSafetensorsFileIsABaseModelWithItsTokenizerAndAnyHeadIsReplaced()
