@@ -1,6 +1,7 @@
 using Microsoft.ML.Peft.Models.Bert;
 using Microsoft.ML.Peft.Models.Common;
 using Microsoft.ML.Peft.Models.Roberta;
+using Microsoft.ML.Peft.Tests.Models.Roberta;
 using TorchSharp;
 using static Microsoft.ML.Peft.Tests.Models.Bert.ModelTestData;
 using static TorchSharp.torch;
@@ -47,24 +48,14 @@ public sealed class FirstTokenEncodingTests
     [Fact]
     public void RobertaClassifierGradientsEqualThoseThroughTheFullLastLayer()
     {
-        var config = (RobertaConfig)WithoutDropout(new RobertaConfig
-        {
-            VocabSize = 40,
-            HiddenSize = 16,
-            NumHiddenLayers = 2,
-            NumAttentionHeads = 2,
-            IntermediateSize = 32,
-            MaxPositionEmbeddings = 24,
-            TypeVocabSize = 1,
-            NumLabels = 3,
-        });
+        var config = (RobertaConfig)WithoutDropout(RobertaTestData.TinyRoberta());
         using var model = new RobertaForSequenceClassification(config);
         Randomize(model, seed: 23);
         AssertSameLossAndGradients(model, (ids, mask, types) =>
         {
             using EncoderOutput encoded = model.Roberta.Forward(ids, mask, tokenTypeIds: null);
             return model.Child<RobertaClassificationHead>(RobertaForSequenceClassification.ClassifierName).Forward(encoded.LastHiddenState);
-        }, padId: config.PadTokenId!.Value, withTokenTypes: false);
+        }, padId: RobertaTestData.PadId, withTokenTypes: false);
     }
 
     private static BertConfig WithoutDropout(BertConfig config)
