@@ -4,7 +4,8 @@
 //   2. adapts that base to a target task (the opinion of the reviews) through an ML.NET pipeline
 //      (MapValueToKey → PeftTextClassification → MapKeyToValue) with head-only, LoRA and full fine-tuning;
 //   3. prints accuracy, macro accuracy, trainable %, adapter size and time for each, then saves the LoRA model with
-//      mlContext.Model.Save, loads it back and checks that its predictions are identical.
+//      mlContext.Model.Save (referring to the base model by path, checked by SHA-256, instead of embedding its weights),
+//      loads it back and checks that its predictions are identical.
 // With --base-model (a Hugging Face folder or Hub id) and --data (a TSV file with a header) it does steps 2-3 on
 // your own model and data instead.
 using System.CommandLine;

@@ -55,6 +55,9 @@ internal static class QuickStartRun
                 LearningRate = method.LearningRate,
                 Seed = 7,
                 Log = settings.Verbose ? Console.WriteLine : null,
+
+                // The LoRA model is saved with a reference to the base model (checked by its SHA-256 at load) instead of its weights.
+                BaseModelStorage = method.Config is LoraConfig ? BaseModelStorage.Reference : BaseModelStorage.Embedded,
             });
             var pipeline = mlContext.Transforms.Conversion.MapValueToKey("Label", settings.LabelColumn)
                 .Append(trainer)
@@ -80,6 +83,9 @@ internal static class QuickStartRun
                 loraModelPath = Path.Combine(settings.OutputFolder, "lora-model.zip");
                 mlContext.Model.Save(model, train.Schema, loraModelPath);
                 CheckReload(mlContext, model, loraModelPath, test);
+                long baseBytes = BaseWeightsBytes(baseModel);
+                Console.WriteLine($"{"",-18} saved with a reference to the base model: {new FileInfo(loraModelPath).Length / 1024.0:F0} KiB" +
+                    (baseBytes > 0 ? $" (the base's weights alone are {baseBytes / 1024.0:F0} KiB)" : ""));
             }
         }
 
@@ -126,6 +132,12 @@ internal static class QuickStartRun
         bool identical = before.Length == after.Length && before.Zip(after).All(p => p.First.SequenceEqual(p.Second));
         Console.WriteLine($"{"",-18} saved and reloaded with mlContext.Model.Save/Load: predictions {(identical ? "identical" : "DIFFER")}");
     }
+
+    /// <summary>The size of a local base model's safetensors files; 0 for a Hub id.</summary>
+    private static long BaseWeightsBytes(string baseModel) =>
+        File.Exists(baseModel)
+            ? new FileInfo(baseModel).Length
+            : Directory.Exists(baseModel) ? Directory.GetFiles(baseModel, "*.safetensors").Sum(f => new FileInfo(f).Length) : 0;
 
     private static float[][] Scores(IDataView data) =>
         data.GetColumn<VBuffer<float>>("Score").Select(v => v.DenseValues().ToArray()).ToArray();

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.ML.Peft.Checkpoints;
 using Microsoft.ML.Peft.Models.Bert;
+using Microsoft.ML.Peft.Models.Common;
 using Microsoft.ML.Peft.Models.ResNets;
 using Microsoft.ML.Peft.Models.Roberta;
 using static TorchSharp.torch;
@@ -40,6 +42,45 @@ internal sealed record ModelArchitecture(string Kind, string ConfigText)
             (JsonSerializer.Deserialize<ResNetFields>(ConfigText) ?? throw new InvalidDataException("The saved ResNet configuration is JSON null.")).ToConfig()),
         _ => throw new InvalidDataException($"The saved model holds an unknown architecture '{Kind}'; expected {Bert}, {Roberta} or {ResNet}."),
     };
+
+    /// <summary>The prefix of the task head's state-dict keys: <c>classifier.</c> for BERT and RoBERTa, <c>fc.</c> for a ResNet.</summary>
+    public string HeadPrefix => Kind == ResNet ? "fc." : BertStyleSequenceClassifier<BertConfig>.ClassifierName + ".";
+
+    /// <summary>
+    /// Builds this network with the weights of the base model at <paramref name="path"/> (a folder or <c>.safetensors</c>
+    /// file), for everything but the task head, whose values the caller sets.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The base model is another architecture than this one.</exception>
+    public nn.Module BuildFromBase(string path)
+    {
+        if (Kind == ResNet)
+        {
+            Models.ResNets.ResNet resnet = Models.ResNets.ResNet.FromPretrained(path);
+            var expected = (JsonSerializer.Deserialize<ResNetFields>(ConfigText) ?? throw new InvalidDataException("The saved ResNet configuration is JSON null.")).ToConfig();
+            if (resnet.Config.NumClasses != expected.NumClasses)
+            {
+                resnet.ReplaceHead(expected.NumClasses);
+            }
+
+            string found = Of(resnet).ConfigText;
+            if (found != ConfigText)
+            {
+                resnet.Dispose();
+                throw new InvalidDataException($"The base model at '{path}' is another ResNet than the model was trained on: it is\n{found}\nand the model expects\n{ConfigText}");
+            }
+
+            return resnet;
+        }
+
+        using ITensorSource checkpoint = CheckpointFiles.Open(path);
+        var withoutHead = new WithoutHeadTensorSource(checkpoint, HeadPrefix);
+        return Kind switch
+        {
+            Bert => BertForSequenceClassification.FromPretrained(BertConfig.FromJson(ConfigText), withoutHead),
+            Roberta => RobertaForSequenceClassification.FromPretrained(RobertaConfig.FromJson(ConfigText), withoutHead),
+            _ => throw new InvalidDataException($"The saved model holds an unknown architecture '{Kind}'; expected {Bert}, {Roberta} or {ResNet}."),
+        };
+    }
 
     /// <summary>The serialisable fields of a <see cref="ResNetConfig"/>.</summary>
     private sealed record ResNetFields(

@@ -1,5 +1,6 @@
 using Microsoft.ML.Peft.Training;
 using Microsoft.ML.Peft.Training.Data;
+using Microsoft.ML.Peft.Training.Precision;
 using Microsoft.ML.Peft.Training.Tasks;
 using static TorchSharp.torch;
 
@@ -7,11 +8,16 @@ namespace Microsoft.ML.Peft.Trainers;
 
 /// <summary>
 /// The part of <c>Fit</c> every trainer shares: put the adapter on the network (or unfreeze it all for full
-/// fine-tuning), train with the engine, keep a copy of the trained adapter, and merge it in unless asked not to.
+/// fine-tuning), train with the engine, keep a copy of the trained adapter, and merge it in unless asked not to. To save
+/// the base model by reference, it also snapshots the base before the adapter goes on and captures what training changed.
 /// </summary>
 internal static class PeftFitting
 {
-    /// <summary>Trains <paramref name="network"/> (which this call then owns: it is disposed on failure).</summary>
+    /// <summary>
+    /// Trains <paramref name="network"/> (which this call then owns: it is disposed on failure). A non-null
+    /// <paramref name="baseReference"/> (where the base model came from) makes the model save with
+    /// <see cref="BaseModelStorage.Reference"/>; null embeds the weights.
+    /// </summary>
     public static (InferenceModel Model, TrainingResult Result) Train<TBatch>(
         nn.Module network,
         PeftConfig? peftConfig,
@@ -19,11 +25,13 @@ internal static class PeftFitting
         TrainingOptions training,
         ITrainingTask<TBatch> task,
         ITrainingData<TBatch> trainData,
-        ITrainingData<TBatch>? validationData)
+        ITrainingData<TBatch>? validationData,
+        BaseModelReference? baseReference = null)
         where TBatch : ITrainingBatch
     {
         ModelArchitecture architecture = ModelArchitecture.Of(network);
         PeftModel? peft = null;
+        using BaseModelSnapshot? snapshot = baseReference is null ? null : BaseModelSnapshot.Take(network, architecture.HeadPrefix);
         try
         {
             if (peftConfig is null)
@@ -40,7 +48,7 @@ internal static class PeftFitting
 
             // The engine trains the network itself: with an adapter injected, its forward pass runs through it.
             TrainingResult result = new TrainingLoop(training).Fit(network, task, trainData, validationData);
-            return (Finish(network, peft, architecture, mergeAdapter), result);
+            return (Finish(network, peft, architecture, mergeAdapter, baseReference, snapshot, training.Precision == TrainingPrecision.BFloat16), result);
         }
         catch
         {
@@ -57,7 +65,8 @@ internal static class PeftFitting
         }
     }
 
-    private static InferenceModel Finish(nn.Module network, PeftModel? peft, ModelArchitecture architecture, bool mergeAdapter)
+    private static InferenceModel Finish(
+        nn.Module network, PeftModel? peft, ModelArchitecture architecture, bool mergeAdapter, BaseModelReference? baseReference, BaseModelSnapshot? snapshot, bool bfloat16)
     {
         if (peft is null)
         {
@@ -65,9 +74,10 @@ internal static class PeftFitting
         }
 
         TrainedAdapter adapter = TrainedAdapter.Capture(peft);
+        ReferencedBase? referencedBase = baseReference is null ? null : ReferencedBase.Capture(baseReference, snapshot!, peft, adapter, bfloat16);
         if (!mergeAdapter)
         {
-            return new InferenceModel(peft, peft.Model, architecture, adapter.ConfigJson, adapter);
+            return new InferenceModel(peft, peft.Model, architecture, adapter.ConfigJson, adapter, referencedBase);
         }
 
         nn.Module merged;
@@ -78,10 +88,11 @@ internal static class PeftFitting
         catch (NotSupportedException e)
         {
             adapter.Dispose();
+            referencedBase?.Dispose();
             throw new NotSupportedException($"{e.Message} This adapter cannot be merged into the base weights; set MergeAdapter = false to keep it as separate layers.", e);
         }
 
         peft.Dispose();
-        return new InferenceModel(merged, merged, architecture, unmergedAdapterConfig: null, adapter);
+        return new InferenceModel(merged, merged, architecture, unmergedAdapterConfig: null, adapter, referencedBase);
     }
 }

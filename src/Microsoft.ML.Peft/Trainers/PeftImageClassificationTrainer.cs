@@ -62,12 +62,13 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
             throw new InvalidOperationException($"No training rows: the data is empty, or every row's label '{_options.LabelColumnName}' is missing.");
         }
 
-        ResNet network = CreateNetwork(classes.Count);
+        (ResNet network, BaseModelReference? reference) = CreateNetwork(classes.Count);
         PeftConfig? peft = _options.Peft is null ? null : _options.Peft with { BaseModelNameOrPath = _options.Peft.BaseModelNameOrPath ?? _options.BaseModel };
         TrainingOptions training = TrainerSettings.Create(_environment, _options, seed, nameof(PeftImageClassificationTrainer));
         TrainerSettings.UseCheckpointFolderOf(training, _options, train.ContentFingerprint);
         (InferenceModel model, TrainingResult result) = PeftFitting.Train(
-            network, peft, _options.MergeAdapter, training, TrainingTasks.ImageClassification(), train, validation);
+            network, peft, _options.MergeAdapter, training, TrainingTasks.ImageClassification(), train, validation,
+            _options.BaseModelStorage == BaseModelStorage.Reference ? reference : null);
         var parts = new ImageScoringParts(inputs, _options.Augmentation.Evaluation.Clone(), _options.InferenceBatchSize, new ScoreOutputs(PredictionKind.Multiclass, classes), model);
         return new PeftImageClassificationTransformer(_environment, parts, result);
     }
@@ -110,10 +111,14 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
         _options.Augmentation,
         _options.ImageFolder);
 
-    /// <summary>The ResNet to fine-tune, with a head of <paramref name="classes"/> outputs (fresh unless the base already has that many).</summary>
-    private ResNet CreateNetwork(int classes)
+    /// <summary>
+    /// The ResNet to fine-tune, with a head of <paramref name="classes"/> outputs (fresh unless the base already has that
+    /// many), and where the base model came from (null for a <see cref="Options.BaseModelInstance"/>).
+    /// </summary>
+    private (ResNet Network, BaseModelReference? Reference) CreateNetwork(int classes)
     {
         ResNet network;
+        BaseModelReference? reference = null;
         if (_options.BaseModelInstance is { } template)
         {
             network = new ResNet(template.Config);
@@ -130,7 +135,9 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
         }
         else
         {
-            network = ResNet.FromPretrained(BaseModelResolver.Resolve(_options.BaseModel!, _options.BaseModelRevision, _options.Hub));
+            string path = BaseModelResolver.Resolve(_options.BaseModel!, _options.BaseModelRevision, _options.Hub);
+            network = ResNet.FromPretrained(path);
+            reference = BaseModelReference.For(_options.BaseModel!, _options.BaseModelRevision, path);
         }
 
         if (network.Config.NumClasses != classes)
@@ -138,7 +145,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
             network.ReplaceHead(classes);
         }
 
-        return network;
+        return (network, reference);
     }
 
     /// <summary>The settings of <see cref="PeftImageClassificationTrainer"/>.</summary>
@@ -173,7 +180,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
 
         internal void Validate()
         {
-            ValidateCommon();
+            ValidateCommon(BaseModelInstance is not null);
             ArgumentException.ThrowIfNullOrEmpty(ImageColumnName, nameof(ImageColumnName));
             ArgumentNullException.ThrowIfNull(Augmentation, nameof(Augmentation));
             if (BaseModelInstance is null && string.IsNullOrWhiteSpace(BaseModel))

@@ -18,9 +18,9 @@ public sealed class PeftImageClassificationTransformer : PeftTransformer
 
     internal static readonly ModelVersion Version = new(
         ModelSignature: "PEFTIMMC",
-        VersionWritten: 0x00010001,
-        VersionReadable: 0x00010001,
-        VersionWeCanReadBack: 0x00010001,
+        VersionWritten: PeftTransformerVersions.Current,
+        VersionReadable: PeftTransformerVersions.Current,
+        VersionWeCanReadBack: PeftTransformerVersions.OldestReadable,
         LoaderSignature: LoaderSignature,
         LoaderType: typeof(PeftImageClassificationTransformer));
 

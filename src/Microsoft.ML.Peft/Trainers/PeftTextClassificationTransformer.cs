@@ -16,9 +16,9 @@ public sealed class PeftTextClassificationTransformer : PeftTextTransformer
 
     internal static readonly ModelVersion Version = new(
         ModelSignature: "PEFTTXMC",
-        VersionWritten: 0x00010001,
-        VersionReadable: 0x00010001,
-        VersionWeCanReadBack: 0x00010001,
+        VersionWritten: PeftTransformerVersions.Current,
+        VersionReadable: PeftTransformerVersions.Current,
+        VersionWeCanReadBack: PeftTransformerVersions.OldestReadable,
         LoaderSignature: LoaderSignature,
         LoaderType: typeof(PeftTextClassificationTransformer));
 

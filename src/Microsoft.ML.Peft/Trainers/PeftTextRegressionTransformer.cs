@@ -14,9 +14,9 @@ public sealed class PeftTextRegressionTransformer : PeftTextTransformer
 
     internal static readonly ModelVersion Version = new(
         ModelSignature: "PEFTTXRG",
-        VersionWritten: 0x00010001,
-        VersionReadable: 0x00010001,
-        VersionWeCanReadBack: 0x00010001,
+        VersionWritten: PeftTransformerVersions.Current,
+        VersionReadable: PeftTransformerVersions.Current,
+        VersionWeCanReadBack: PeftTransformerVersions.OldestReadable,
         LoaderSignature: LoaderSignature,
         LoaderType: typeof(PeftTextRegressionTransformer));
 

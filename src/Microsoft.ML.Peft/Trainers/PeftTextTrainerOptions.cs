@@ -47,7 +47,7 @@ public abstract class PeftTextTrainerOptions : PeftTrainerOptions
     /// <summary>Checks the settings of a text trainer.</summary>
     private protected void ValidateText()
     {
-        ValidateCommon();
+        ValidateCommon(BaseModelInstance is not null);
         ArgumentException.ThrowIfNullOrEmpty(TextColumnName, nameof(TextColumnName));
         if (SecondTextColumnName is { Length: 0 })
         {

@@ -29,6 +29,14 @@ public abstract class PeftTrainerOptions
     /// </summary>
     public bool MergeAdapter { get; set; } = true;
 
+    /// <summary>
+    /// How <c>mlContext.Model.Save</c> stores the base model: <see cref="BaseModelStorage.Embedded"/> (the default: the
+    /// zip needs no other file) or <see cref="BaseModelStorage.Reference"/> (the zip holds what training changed and refers
+    /// to the base model by path or Hub id, checking its SHA-256 at load; for many adapters on one base). Reference needs
+    /// <see cref="Peft"/> and a base model given by path or Hub id.
+    /// </summary>
+    public BaseModelStorage BaseModelStorage { get; set; } = BaseModelStorage.Embedded;
+
     /// <summary>Passes over the training data. Default 3.</summary>
     public int Epochs { get; set; } = 3;
 
@@ -98,7 +106,8 @@ public abstract class PeftTrainerOptions
     public Action<TrainingOptions>? ConfigureTraining { get; set; }
 
     /// <summary>Checks the settings common to every trainer.</summary>
-    private protected void ValidateCommon()
+    /// <param name="hasBaseModelInstance">Whether the base model is an instance in memory rather than a path or Hub id.</param>
+    private protected void ValidateCommon(bool hasBaseModelInstance)
     {
         ArgumentException.ThrowIfNullOrEmpty(LabelColumnName, nameof(LabelColumnName));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(Epochs, nameof(Epochs));
@@ -107,6 +116,25 @@ public abstract class PeftTrainerOptions
         if (LearningRate is { } rate && !(rate > 0 && double.IsFinite(rate)))
         {
             throw new ArgumentOutOfRangeException(nameof(LearningRate), rate, "The learning rate must be positive and finite.");
+        }
+
+        if (BaseModelStorage == BaseModelStorage.Reference && (Peft is null || Peft.PeftType == PeftType.FullFineTuning))
+        {
+            throw new ArgumentException(
+                "BaseModelStorage.Reference needs a PEFT method: full fine-tuning changes every base weight, so there is no base model to refer to. Use BaseModelStorage.Embedded.",
+                nameof(BaseModelStorage));
+        }
+
+        if (BaseModelStorage == BaseModelStorage.Reference && hasBaseModelInstance)
+        {
+            throw new ArgumentException(
+                "BaseModelStorage.Reference needs a base model given as BaseModel (a path or Hub id); a BaseModelInstance in memory has nothing a saved model could refer to.",
+                nameof(BaseModelStorage));
+        }
+
+        if (!Enum.IsDefined(BaseModelStorage))
+        {
+            throw new ArgumentOutOfRangeException(nameof(BaseModelStorage), BaseModelStorage, "Use BaseModelStorage.Embedded or BaseModelStorage.Reference.");
         }
 
         if (EarlyStoppingPatience is not null && ValidationSet is null && ValidationFraction == 0)

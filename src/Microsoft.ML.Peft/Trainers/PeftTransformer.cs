@@ -40,6 +40,15 @@ public abstract class PeftTransformer : ITransformer, IDisposable
     /// <summary>Whether the adapter is merged into the base weights (the default); false when the network keeps the adapter layers.</summary>
     public bool IsAdapterMerged => _model.IsAdapterMerged;
 
+    /// <summary>How <c>mlContext.Model.Save</c> stores the base model (see <see cref="PeftTrainerOptions.BaseModelStorage"/>).</summary>
+    public BaseModelStorage BaseModelStorage => _model.BaseModelStorage;
+
+    /// <summary>
+    /// The base model a <see cref="BaseModelStorage.Reference"/> model refers to: its full path, or its Hub id and the
+    /// commit (<c>org/name@commit</c>); null when the weights are embedded.
+    /// </summary>
+    public string? ReferencedBaseModel => _model.ReferencedBaseModel;
+
     /// <summary>The training run's per-epoch metrics, best epoch and stop reason; null for a model loaded from a file.</summary>
     public TrainingResult? TrainingResult { get; }
 

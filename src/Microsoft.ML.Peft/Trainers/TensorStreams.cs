@@ -64,6 +64,21 @@ internal static class TensorStreams
         }
     }
 
+    /// <summary>Reads every tensor of entry <paramref name="name"/> into memory (the caller owns them).</summary>
+    /// <exception cref="InvalidDataException">The model has no such entry, or it is truncated.</exception>
+    public static Dictionary<string, Tensor> ReadAll(ModelReader reader, string name)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        Read(reader, name, source =>
+        {
+            foreach (string key in source.Keys)
+            {
+                tensors[key] = source.Read(key).DetachFromDisposeScope();
+            }
+        });
+        return tensors;
+    }
+
     private static void CopyExactly(Stream from, Stream to, long length, string name)
     {
         var buffer = new byte[1 << 20];

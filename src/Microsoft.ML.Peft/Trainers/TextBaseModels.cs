@@ -17,8 +17,11 @@ internal static class TextBaseModels
 {
     private static readonly string[] RobertaTypes = ["roberta", "xlm-roberta", "camembert"];
 
-    /// <summary>The network (with <paramref name="numLabels"/> outputs, labelled <paramref name="labelNames"/>) and the tokenizer.</summary>
-    public static (nn.Module Network, TextTokenizer Tokenizer) Create(
+    /// <summary>
+    /// The network (with <paramref name="numLabels"/> outputs, labelled <paramref name="labelNames"/>), the tokenizer,
+    /// and where the base model came from (null for a <see cref="PeftTextTrainerOptions.BaseModelInstance"/>).
+    /// </summary>
+    public static (nn.Module Network, TextTokenizer Tokenizer, BaseModelReference? Reference) Create(
         PeftTextTrainerOptions options, int numLabels, IReadOnlyList<string>? labelNames, bool regression, Action<string> log)
     {
         void Configure(BertConfig config) => SetLabels(config, numLabels, labelNames, regression);
@@ -32,7 +35,7 @@ internal static class TextBaseModels
                 _ => throw new ArgumentException(
                     $"BaseModelInstance is a {template.GetType().Name}; use a BertForSequenceClassification or RobertaForSequenceClassification.", nameof(options)),
             };
-            return (copy, options.Tokenizer!);
+            return (copy, options.Tokenizer!, null);
         }
 
         string path = BaseModelResolver.Resolve(options.BaseModel!, options.BaseModelRevision, options.Hub);
@@ -59,7 +62,7 @@ internal static class TextBaseModels
         try
         {
             TextTokenizer tokenizer = options.Tokenizer ?? (isRoberta ? RobertaTextTokenizer.FromPretrained(folder) : BertTextTokenizer.FromPretrained(folder));
-            return (network, tokenizer);
+            return (network, tokenizer, BaseModelReference.For(options.BaseModel!, options.BaseModelRevision, path));
         }
         catch
         {

@@ -44,7 +44,7 @@ internal static class TextTraining
         }
 
         TrainingOptions training = TrainerSettings.Create(environment, options, seed, trainerName);
-        (nn.Module network, TextTokenizer tokenizer) = TextBaseModels.Create(
+        (nn.Module network, TextTokenizer tokenizer, BaseModelReference? reference) = TextBaseModels.Create(
             options, numLabels, kind == PredictionKind.Binary ? ["False", "True"] : classes?.Names, kind == PredictionKind.Regression, training.Log ?? (_ => { }));
         TextDataSet train;
         TextDataSet? validation;
@@ -72,7 +72,8 @@ internal static class TextTraining
         };
         ITrainingTask<TextBatch> task = kind == PredictionKind.Regression ? TrainingTasks.SequenceRegression() : TrainingTasks.SequenceClassification();
         TrainerSettings.UseCheckpointFolderOf(training, options, train.ContentFingerprint);
-        (InferenceModel model, TrainingResult result) = PeftFitting.Train(network, peft, options.MergeAdapter, training, task, train, validation);
+        (InferenceModel model, TrainingResult result) = PeftFitting.Train(
+            network, peft, options.MergeAdapter, training, task, train, validation, options.BaseModelStorage == BaseModelStorage.Reference ? reference : null);
         var parts = new TextScoringParts(inputs, tokenizer, maxLength, options.InferenceBatchSize, new ScoreOutputs(kind, classes), model);
         return (parts, result);
     }

@@ -62,15 +62,7 @@ internal sealed class TrainedAdapter : IDisposable
             throw new InvalidDataException($"The saved model has no '{ConfigEntry}' entry.");
         }
 
-        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        TensorStreams.Read(reader, WeightsEntry, source =>
-        {
-            foreach (string key in source.Keys)
-            {
-                tensors[key] = source.Read(key).DetachFromDisposeScope();
-            }
-        });
-        return new TrainedAdapter(config!, tensors);
+        return new TrainedAdapter(config!, TensorStreams.ReadAll(reader, WeightsEntry));
     }
 
     public void Dispose()

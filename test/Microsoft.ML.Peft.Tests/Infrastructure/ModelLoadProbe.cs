@@ -14,13 +14,21 @@ public static class ModelLoadProbe
     public sealed record Result(string TransformerType, IReadOnlyList<JsonElement> Rows);
 
     /// <summary>Loads <paramref name="modelPath"/> in another process, transforms <paramref name="inputTsv"/> and reads back <paramref name="columns"/>.</summary>
-    public static Result Run(string modelPath, string inputTsv, params string[] columns)
+    public static Result Run(string modelPath, string inputTsv, params string[] columns) => Run(modelPath, inputTsv, new Dictionary<string, string>(), columns);
+
+    /// <summary>As <see cref="Run(string, string, string[])"/>, with <paramref name="environment"/> added to the process's environment variables.</summary>
+    public static Result Run(string modelPath, string inputTsv, IReadOnlyDictionary<string, string> environment, params string[] columns)
     {
         string probe = typeof(ModelLoadProbe).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
             .Single(a => a.Key == "ModelLoadProbePath").Value!;
         Assert.True(File.Exists(probe), $"The model-load probe was not built at {probe}.");
 
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach ((string name, string value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         foreach (string argument in new[] { probe, modelPath, inputTsv }.Concat(columns))
         {
             start.ArgumentList.Add(argument);

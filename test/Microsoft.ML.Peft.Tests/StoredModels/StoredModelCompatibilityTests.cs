@@ -7,7 +7,7 @@ using PeftTransformer = Microsoft.ML.Peft.Trainers.PeftTransformer;
 namespace Microsoft.ML.Peft.Tests.StoredModels;
 
 /// <summary>
-/// Models saved by an earlier version (committed under <c>StoredModels/v1</c>) keep loading, as the same transformer
+/// Models saved by earlier versions (committed under <c>StoredModels/v1</c>, <c>v2</c>, …) keep loading, as the same transformer
 /// types, and predict what they predicted when they were saved.
 /// </summary>
 [Collection(TorchGlobalStateCollection.Name)]
@@ -16,36 +16,43 @@ public sealed class StoredModelCompatibilityTests
     // The stored scores were computed on another machine; libtorch's CPU kernels may round differently on another CPU.
     private const double Tolerance = 1e-5;
 
-    public static TheoryData<string> StoredModels()
+    public static TheoryData<string, string> StoredModels()
     {
-        var data = new TheoryData<string>();
-        foreach (JsonNode? model in Expected(StoredModelFixtures.CommittedFolder)["models"]!.AsArray())
+        var data = new TheoryData<string, string>();
+        foreach (string version in StoredModelFixtures.Versions)
         {
-            data.Add((string)model!["file"]!);
+            foreach (JsonNode? model in Expected(StoredModelFixtures.CommittedFolder(version))["models"]!.AsArray())
+            {
+                data.Add(version, (string)model!["file"]!);
+            }
         }
 
         return data;
     }
 
+    public static TheoryData<string> Versions() => new(StoredModelFixtures.Versions);
+
     [Theory]
     [MemberData(nameof(StoredModels))]
-    public void AStoredModelLoadsAsItsOwnTypeAndPredictsWhatItPredictedWhenSaved(string file) =>
-        CheckStoredModel(StoredModelFixtures.CommittedFolder, file);
+    public void AStoredModelLoadsAsItsOwnTypeAndPredictsWhatItPredictedWhenSaved(string version, string file) =>
+        CheckStoredModel(StoredModelFixtures.CommittedFolder(version), file);
 
-    [Fact]
-    public void EveryTrainerKindHasAStoredModel()
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void EveryTrainerKindHasAStoredModel(string version)
     {
-        string[] types = Expected(StoredModelFixtures.CommittedFolder)["models"]!.AsArray().Select(m => (string)m!["transformer"]!).Distinct().ToArray();
+        string[] types = Expected(StoredModelFixtures.CommittedFolder(version))["models"]!.AsArray().Select(m => (string)m!["transformer"]!).Distinct().ToArray();
         string[] trainers = typeof(PeftTransformer).Assembly.GetExportedTypes()
             .Where(t => !t.IsAbstract && t.IsSubclassOf(typeof(PeftTransformer))).Select(t => t.FullName!).ToArray();
         Assert.Equal(trainers.Order(), types.Order());
     }
 
-    [Fact]
-    public void AStoredMulticlassModelEvaluatesWithItsClassNames()
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void AStoredMulticlassModelEvaluatesWithItsClassNames(string version)
     {
         var mlContext = new MLContext(seed: 1);
-        string folder = StoredModelFixtures.CommittedFolder;
+        string folder = StoredModelFixtures.CommittedFolder(version);
         ITransformer model = mlContext.Model.Load(Path.Combine(folder, "text-multiclass.zip"), out _);
         IDataView inputs = StoredModelFixtures.Inputs(mlContext, Expected(folder), "text", folder);
         MulticlassClassificationMetrics metrics = mlContext.MulticlassClassification.Evaluate(model.Transform(inputs));

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Peft.Tests.StoredModels;
 
 /// <summary>
 /// The stored models: one small zip per trainer kind, written by <see cref="Write"/> with the code of the day and
-/// committed under <c>StoredModels/v1</c> with the inputs they were scored on and what they predicted
+/// committed under <c>StoredModels/v1</c>, <c>v2</c>, … (one folder per format version) with the inputs they were scored on and what they predicted
 /// (<c>expected.json</c>). Later versions must keep loading them and predicting the same
 /// (<see cref="StoredModelCompatibilityTests"/>).
 /// </summary>
@@ -19,8 +19,11 @@ internal static class StoredModelFixtures
     /// <summary>The name of the file that lists the stored models, their inputs and their outputs.</summary>
     public const string ExpectedFileName = "expected.json";
 
-    /// <summary>The folder of the committed stored models, as copied next to the test assembly.</summary>
-    public static string CommittedFolder => Path.Combine(AppContext.BaseDirectory, "StoredModels", "v1");
+    /// <summary>The format-version folders of committed stored models (<c>v1</c>: 0x00010001; <c>v2</c>: 0x00010002, with base-model storage).</summary>
+    public static IReadOnlyList<string> Versions { get; } = ["v1", "v2"];
+
+    /// <summary>The folder of the stored models of <paramref name="version"/>, as copied next to the test assembly.</summary>
+    public static string CommittedFolder(string version) => Path.Combine(AppContext.BaseDirectory, "StoredModels", version);
 
     /// <summary>The rows a stored text model is scored on (the last one empty: an empty text has a documented score).</summary>
     public sealed class TextRow

@@ -55,13 +55,7 @@ public sealed class PeftTextBaseModelTests
     public void AHuggingFaceFolderOrSafetensorsFileIsABaseModelWithItsTokenizerAndAnyHeadIsReplaced()
     {
         using var folder = new TemporaryFolder();
-        using (var pretrained = Bert(seed: 3, numLabels: 2)) // a head for two labels; the task has three
-        {
-            File.WriteAllText(folder.File("config.json"), pretrained.Config.ToJson());
-            SafeTensors.Save(folder.File("model.safetensors"), pretrained.state_dict());
-        }
-
-        File.WriteAllLines(folder.File("vocab.txt"), Enumerable.Range(0, Tokenizer.VocabularySize).Select(i => Tokenizer.MapIdToToken(i)!));
+        WriteBertFolder(folder.Path, seed: 3, numLabels: 2); // a head for two labels; the task has three
         IDataView data = _mlContext.Data.LoadFromEnumerable(Rows(48, seed: 101));
         IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment)).Fit(data).Transform(data);
         var log = new List<string>();

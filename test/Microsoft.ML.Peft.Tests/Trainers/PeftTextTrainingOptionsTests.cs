@@ -235,6 +235,33 @@ public sealed class PeftTextTrainingOptionsTests
     }
 
     [SkippableFact]
+    public void TheContextsGpuSettingsReachTheEngineAndTheOptionsOverrideThem()
+    {
+        Skip.If(cuda.is_available(), "CUDA is available here, so a GPU request would not fall back");
+        using var baseModel = Bert(seed: 3);
+        IDataView data = _mlContext.Data.LoadFromEnumerable(Rows(32, seed: 41));
+        IDataView keyed = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment)).Fit(data).Transform(data);
+        var log = new List<string>();
+        var gpuContext = new MLContext(seed: 1) { GpuDeviceId = 0, FallbackToCpu = true };
+
+        using (PeftTextClassificationTransformer model = gpuContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.Log = log.Add; })).Fit(keyed))
+        {
+            Assert.Contains(log, l => l.Contains("GPU device 0", StringComparison.Ordinal));
+            Assert.Equal(32, model.Transform(keyed).GetColumn<uint>("PredictedLabel").Count());
+        }
+
+        // The context falls back; the options ask not to, and win.
+        var refused = Assert.Throws<InvalidOperationException>(() => gpuContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.FallbackToCpu = false; })).Fit(keyed));
+        Assert.Contains("FallbackToCpu", refused.Message);
+
+        // A CPU context with a GPU asked for in the options: refused the same way unless the options allow the fallback.
+        Assert.Throws<InvalidOperationException>(() => _mlContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.GpuDeviceId = 1; o.FallbackToCpu = false; })).Fit(keyed));
+    }
+
+    [SkippableFact]
     public void RealSentencesWithTheRealBertVocabularyTrainAndEvaluate()
     {
         string vocabPath = SharedData.Require("vocab/bert-base-uncased/vocab.txt");

@@ -91,6 +91,22 @@ internal static class TinyTextTask
         });
     }
 
+    /// <summary>
+    /// Writes <see cref="Bert"/>(<paramref name="seed"/>, <paramref name="numLabels"/>) as a Hugging Face model folder
+    /// (<c>config.json</c>, <c>model.safetensors</c>, <c>vocab.txt</c>) into <paramref name="folder"/>.
+    /// </summary>
+    public static void WriteBertFolder(string folder, long seed, int numLabels = 3)
+    {
+        Directory.CreateDirectory(folder);
+        using (var pretrained = Bert(seed, numLabels))
+        {
+            File.WriteAllText(Path.Combine(folder, "config.json"), pretrained.Config.ToJson());
+            Microsoft.ML.Peft.Checkpoints.SafeTensors.Save(Path.Combine(folder, "model.safetensors"), pretrained.state_dict());
+        }
+
+        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), Enumerable.Range(0, Tokenizer.VocabularySize).Select(i => Tokenizer.MapIdToToken(i)!));
+    }
+
     /// <summary>Options that train the tiny BERT quickly and well enough to learn the task.</summary>
     public static T Options<T>(BertForSequenceClassification baseModel, Action<T>? configure = null)
         where T : PeftTextTrainerOptions, new()
