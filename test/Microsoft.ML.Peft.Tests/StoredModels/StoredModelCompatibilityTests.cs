@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Tests.Trainers;
 using Microsoft.ML.Peft.Tests.Training;
 using PeftTransformer = Microsoft.ML.Peft.Trainers.PeftTransformer;
@@ -65,6 +66,12 @@ public sealed class StoredModelCompatibilityTests
     {
         JsonObject expected = Expected(folder);
         JsonObject entry = expected["models"]!.AsArray().Select(m => m!.AsObject()).Single(m => (string)m["file"]! == file);
+        if (entry["base_model"] is JsonObject baseModel)
+        {
+            CheckReferencedModel(folder, expected, entry, baseModel);
+            return;
+        }
+
         var mlContext = new MLContext(seed: 1);
         ITransformer model = mlContext.Model.Load(Path.Combine(folder, file), out _);
         ITransformer[] parts = StoredModelFixtures.Parts(model);
@@ -86,6 +93,43 @@ public sealed class StoredModelCompatibilityTests
         foreach (ITransformer part in parts)
         {
             (part as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A model that refers to its base model by Hub id: the base's files go into a fresh Hugging Face cache at the
+    /// recorded commit, and the model is loaded in another process with that cache, offline (so nothing is downloaded and
+    /// the test machine's own cache and environment play no part).
+    /// </summary>
+    private static void CheckReferencedModel(string folder, JsonObject expected, JsonObject entry, JsonObject baseModel)
+    {
+        using var cache = new TemporaryFolder();
+        string snapshot = new Microsoft.ML.Peft.Hub.HubCache(cache.Path).GetSnapshotFolder((string)baseModel["repo_id"]!, (string)baseModel["commit"]!);
+        Directory.CreateDirectory(snapshot);
+        foreach (string source in Directory.GetFiles(Path.Combine(folder, (string)baseModel["folder"]!)))
+        {
+            File.Copy(source, Path.Combine(snapshot, Path.GetFileName(source)));
+        }
+
+        string inputs = cache.File("inputs.tsv");
+        StoredModelFixtures.WriteInputsTsv(expected, (string)entry["inputs"]!, inputs);
+        string[] columns = entry["columns"]!.AsArray().Select(c => (string)c!).ToArray();
+        ModelLoadProbe.Result result = ModelLoadProbe.Run(
+            Path.Combine(folder, (string)entry["file"]!),
+            inputs,
+            new Dictionary<string, string> { ["HF_HUB_CACHE"] = cache.Path, ["HF_HUB_OFFLINE"] = "1", ["HF_ENDPOINT"] = Microsoft.ML.Peft.Tests.Hub.HubTestContext.RefusingEndpoint() },
+            columns);
+
+        Assert.Equal((string)entry["last_transformer"]!, result.TransformerType);
+        JsonArray rows = entry["rows"]!.AsArray();
+        Assert.Equal(rows.Count, result.Rows.Count);
+        for (int r = 0; r < rows.Count; r++)
+        {
+            JsonNode actual = JsonNode.Parse(result.Rows[r].GetRawText())!;
+            foreach (string column in columns)
+            {
+                AssertSameValue(rows[r]![column], actual[column], $"{entry["file"]}, row {r}, column {column}");
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Testing;
+using Microsoft.ML.Peft.Tests.Hub;
 using Microsoft.ML.Peft.Tests.Trainers;
 using Microsoft.ML.Peft.Trainers;
 using static Microsoft.ML.Peft.Tests.Trainers.TinyTextTask;
@@ -18,6 +19,12 @@ internal static class StoredModelFixtures
 {
     /// <summary>The name of the file that lists the stored models, their inputs and their outputs.</summary>
     public const string ExpectedFileName = "expected.json";
+
+    /// <summary>
+    /// The folder (in a version folder from <c>v2</c> on) with the files of the Hub model the referenced stored model was
+    /// trained on: the compatibility test puts them into a Hugging Face cache at the recorded commit.
+    /// </summary>
+    public const string BaseModelFolderName = "base-model";
 
     /// <summary>The format-version folders of committed stored models (<c>v1</c>: 0x00010001; <c>v2</c>: 0x00010002, with base-model storage).</summary>
     public static IReadOnlyList<string> Versions { get; } = ["v1", "v2"];
@@ -67,6 +74,8 @@ internal static class StoredModelFixtures
             models.Add(Save(mlContext, unmerged, train.Schema, folder, "text-multiclass-unmerged.zip", "text", textInputs, "Score", "PredictedLabel"));
         }
 
+        models.Add(WriteReferencedModel(mlContext, train, textInputs, folder));
+
         using (var baseModel = Bert(seed: 4, numLabels: 2))
         {
             var binary = mlContext.BinaryClassification.Trainers.PeftTextClassification(
@@ -109,6 +118,34 @@ internal static class StoredModelFixtures
         File.WriteAllText(Path.Combine(folder, ExpectedFileName), expected.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
+    /// <summary>
+    /// A multiclass text model trained on a Hub model (served by a loopback Hub) and saved with
+    /// <see cref="BaseModelStorage.Reference"/>: the zip refers to <c>tiny-org/tiny-bert@{commit}</c>, whose files go to
+    /// <see cref="BaseModelFolderName"/>; the entry records the repository and commit under <c>base_model</c>.
+    /// </summary>
+    private static JsonObject WriteReferencedModel(MLContext mlContext, IDataView train, IDataView textInputs, string folder)
+    {
+        string baseFolder = Path.Combine(folder, BaseModelFolderName);
+        WriteBertFolder(baseFolder, seed: 3);
+        using var hub = new HubTestContext();
+        string commit = hub.Server.AddRepository(HubTestContext.RepoId).Commit(Directory.GetFiles(baseFolder).ToDictionary(
+            path => Path.GetFileName(path),
+            path => path.EndsWith(".safetensors", StringComparison.Ordinal) ? new FakeHubFile(File.ReadAllBytes(path), lfs: true) : FakeHubFile.Text(File.ReadAllText(path))));
+        var model = mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment))
+            .Append(mlContext.MulticlassClassification.Trainers.PeftTextClassification(Options<PeftTextClassificationTrainer.Options>(null!, o =>
+            {
+                o.BaseModelInstance = null;
+                o.Tokenizer = null;
+                o.BaseModel = HubTestContext.RepoId;
+                o.Hub = hub.Client();
+                o.BaseModelStorage = BaseModelStorage.Reference;
+            })))
+            .Fit(train);
+        JsonObject entry = Save(mlContext, model, train.Schema, folder, "text-multiclass-referenced.zip", "text", textInputs, "Score", "PredictedLabel");
+        entry["base_model"] = new JsonObject { ["repo_id"] = HubTestContext.RepoId, ["commit"] = commit, ["folder"] = BaseModelFolderName };
+        return entry;
+    }
+
     /// <summary>The rows of <paramref name="kind"/> ("text" or "image") listed in <paramref name="expected"/>, with the images read from <paramref name="folder"/>.</summary>
     public static IDataView Inputs(MLContext mlContext, JsonObject expected, string kind, string folder) => kind switch
     {
@@ -123,6 +160,13 @@ internal static class StoredModelFixtures
 
     /// <summary>The transformers of <paramref name="model"/>: those of a chain, or the model itself.</summary>
     public static ITransformer[] Parts(ITransformer model) => model is IEnumerable<ITransformer> chain ? chain.ToArray() : [model];
+
+    /// <summary>The rows of <paramref name="kind"/> written as a tab-separated file with a header, every column as text, for the model-load probe.</summary>
+    public static void WriteInputsTsv(JsonObject expected, string kind, string path)
+    {
+        JsonArray rows = kind == "text" ? expected["texts"]!.AsArray() : throw new ArgumentException($"Only text inputs go through the probe, not '{kind}'.", nameof(kind));
+        File.WriteAllLines(path, new[] { "Text\tSentiment" }.Concat(rows.Select(r => $"{(string)r!["Text"]!}\t{(string)r["Sentiment"]!}")));
+    }
 
     private static JsonObject Save(MLContext mlContext, ITransformer model, DataViewSchema schema, string folder, string file, string kind, IDataView inputs, params string[] columns)
     {
