@@ -7,6 +7,7 @@ using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Tests.Training;
 using Microsoft.ML.Peft.Trainers;
 using Microsoft.ML.Peft.Training.Precision;
+using Microsoft.ML.Peft.Tuners.Adapters;
 using Microsoft.ML.Peft.Tuners.IA3;
 using static Microsoft.ML.Peft.Tests.Trainers.TinyTextTask;
 
@@ -105,6 +106,7 @@ public sealed class BaseModelByReferenceTests : IDisposable
         {
             ("LoRA kept unmerged", o => o.MergeAdapter = false),
             ("IA3", o => o.Peft = new IA3Config()),
+            ("Houlsby adapters (not mergeable)", o => { o.Peft = new BottleneckAdapterConfig { ReductionFactor = 4 }; o.MergeAdapter = false; }),
             ("LoRA trained with a bfloat16 base", o => { o.Precision = TrainingPrecision.BFloat16; o.Epochs = 1; }),
         };
 
