@@ -12,24 +12,27 @@ public sealed class RecomputedDropoutAttentionTests
     private const double P = 0.3;
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public void GivesThePlainOperationsOutputAndGradients(bool masked)
+    [InlineData(true, 2, 3, 7)]
+    [InlineData(false, 2, 3, 7)]
+    // 2 × 300 × 300 probabilities per batch row: more than half the chunk budget, so each row is its own chunk.
+    [InlineData(true, 3, 2, 300)]
+    [InlineData(false, 3, 2, 300)]
+    public void GivesThePlainOperationsOutputAndGradients(bool masked, int batch, int heads, int length)
     {
         using var scope = NewDisposeScope();
         manual_seed(5);
-        // Two batches, three heads, seven queries and keys of size 4; the key length spans several mask rows.
-        Tensor query = randn(2, 3, 7, 4).requires_grad_();
-        Tensor key = randn(2, 3, 7, 4).requires_grad_();
-        Tensor value = randn(2, 3, 7, 4).requires_grad_();
-        Tensor? additive = masked ? zeros(2, 1, 1, 7) : null;
+        // Queries and keys of size 4; the key length spans several mask rows.
+        Tensor query = randn(batch, heads, length, 4).requires_grad_();
+        Tensor key = randn(batch, heads, length, 4).requires_grad_();
+        Tensor value = randn(batch, heads, length, 4).requires_grad_();
+        Tensor? additive = masked ? zeros(batch, 1, 1, length) : null;
         if (additive is not null)
         {
             additive[1, 0, 0, 5] = tensor(-1e4f);
             additive[1, 0, 0, 6] = tensor(-1e4f);
         }
 
-        Tensor weights = randn(2, 3, 7, 4); // a loss that weighs every output element differently
+        Tensor weights = randn(batch, heads, length, 4); // a loss that weighs every output element differently
         double scale = 0.5;
 
         manual_seed(11);
