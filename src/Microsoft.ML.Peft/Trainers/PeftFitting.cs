@@ -52,16 +52,21 @@ internal static class PeftFitting
         }
         catch
         {
-            if (peft is not null)
-            {
-                peft.Dispose();
-            }
-            else
-            {
-                network.Dispose();
-            }
-
+            DisposeOwned(peft, network);
             throw;
+        }
+    }
+
+    /// <summary>Disposes a network after a failure: through its <see cref="PeftModel"/> when the adapter is on (which owns it), else directly.</summary>
+    internal static void DisposeOwned(PeftModel? peft, nn.Module network)
+    {
+        if (peft is not null)
+        {
+            peft.Dispose();
+        }
+        else
+        {
+            network.Dispose();
         }
     }
 

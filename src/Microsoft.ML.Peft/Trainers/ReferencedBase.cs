@@ -161,15 +161,7 @@ internal sealed class ReferencedBase : IDisposable
         }
         catch
         {
-            if (peft is not null)
-            {
-                peft.Dispose();
-            }
-            else
-            {
-                network.Dispose();
-            }
-
+            PeftFitting.DisposeOwned(peft, network);
             throw;
         }
     }

@@ -80,15 +80,7 @@ public sealed class StoredModelCompatibilityTests
 
         string[] columns = entry["columns"]!.AsArray().Select(c => (string)c!).ToArray();
         JsonArray actual = StoredModelFixtures.Outputs(model.Transform(StoredModelFixtures.Inputs(mlContext, expected, (string)entry["inputs"]!, folder)), columns);
-        JsonArray rows = entry["rows"]!.AsArray();
-        Assert.Equal(rows.Count, actual.Count);
-        for (int r = 0; r < rows.Count; r++)
-        {
-            foreach (string column in columns)
-            {
-                AssertSameValue(rows[r]![column], actual[r]![column], $"{file}, row {r}, column {column}");
-            }
-        }
+        AssertSameRows(entry, actual.Select(row => row!).ToList(), columns);
 
         foreach (ITransformer part in parts)
         {
@@ -121,14 +113,19 @@ public sealed class StoredModelCompatibilityTests
             columns);
 
         Assert.Equal((string)entry["last_transformer"]!, result.TransformerType);
+        AssertSameRows(entry, result.Rows.Select(row => JsonNode.Parse(row.GetRawText())!).ToList(), columns);
+    }
+
+    /// <summary>Every output row of <paramref name="actual"/> matches the entry's recorded rows in <paramref name="columns"/>.</summary>
+    private static void AssertSameRows(JsonObject entry, IReadOnlyList<JsonNode> actual, string[] columns)
+    {
         JsonArray rows = entry["rows"]!.AsArray();
-        Assert.Equal(rows.Count, result.Rows.Count);
+        Assert.Equal(rows.Count, actual.Count);
         for (int r = 0; r < rows.Count; r++)
         {
-            JsonNode actual = JsonNode.Parse(result.Rows[r].GetRawText())!;
             foreach (string column in columns)
             {
-                AssertSameValue(rows[r]![column], actual[column], $"{entry["file"]}, row {r}, column {column}");
+                AssertSameValue(rows[r]![column], actual[r][column], $"{entry["file"]}, row {r}, column {column}");
             }
         }
     }
