@@ -23,6 +23,11 @@ namespace Microsoft.ML.Peft.Training.Precision;
 /// output: <c>baseOut + MixedPrecision.CastLike(delta, baseOut)</c>. LoRA wrappers whose A and B are Linear
 /// submodules need nothing: the hooks on A and B do it.
 /// </para>
+/// <para>
+/// Modules that implement <see cref="IAutocastModule"/> (the LoRA layers) are told the compute dtype instead and
+/// multiply their float32 adapter weights in bfloat16, as autocast would; their A and B submodules keep their hooks for
+/// the paths that still call them (DoRA).
+/// </para>
 /// <para>Leaf modules that are not <c>Module&lt;Tensor, Tensor&gt;</c> are left in float32 and unhooked.</para>
 /// </remarks>
 public static class MixedPrecision
@@ -67,11 +72,19 @@ public static class MixedPrecision
     {
         private readonly List<nn.Module> _converted = [];
         private readonly List<Action> _removeHooks = [];
+        private readonly List<IAutocastModule> _autocast = [];
 
         public Session(nn.Module model)
         {
-            foreach ((_, nn.Module module) in model.named_modules())
+            // TorchSharp's named_modules leaves out the module itself, which may be a LoRA layer or a leaf.
+            foreach (nn.Module module in model.named_modules().Select(m => m.module).Prepend(model))
             {
+                if (module is IAutocastModule autocast)
+                {
+                    autocast.AutocastType = ComputeType;
+                    _autocast.Add(autocast);
+                }
+
                 if (module.children().Any() || module is not nn.Module<Tensor, Tensor> leaf)
                 {
                     continue;
@@ -120,8 +133,14 @@ public static class MixedPrecision
                 module.to(ScalarType.Float32);
             }
 
+            foreach (IAutocastModule autocast in _autocast)
+            {
+                autocast.AutocastType = null;
+            }
+
             _removeHooks.Clear();
             _converted.Clear();
+            _autocast.Clear();
         }
     }
 }

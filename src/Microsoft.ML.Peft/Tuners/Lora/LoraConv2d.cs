@@ -62,6 +62,14 @@ public sealed class LoraConv2d : LoraLayer
     {
         string adapter = ActiveAdapter!;
         double scaling = Scaling(adapter);
+        if (AutocastsAdapter(input, adapter) && ModuleA(adapter) is Conv2d { padding_type: null, padding_mode: PaddingModes.Zeros } convA)
+        {
+            // Autocast, as in LoraLinear: A and B are cast to the activations' dtype (B is 1×1, stride 1, no padding).
+            Tensor down = nn.functional.conv2d(
+                Dropout(adapter).call(input), WeightA(adapter).to(input.dtype), strides: convA.stride, padding: convA.padding, dilation: convA.dilation);
+            return output.PlusScaledInPlace(nn.functional.conv2d(down, WeightB(adapter).to(input.dtype)), scaling);
+        }
+
         Tensor x = ToAdapterDType(input, adapter);
         nn.Module<Tensor, Tensor> a = ModuleA(adapter);
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);

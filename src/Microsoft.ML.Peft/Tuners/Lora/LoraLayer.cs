@@ -1,4 +1,5 @@
 using Microsoft.ML.Peft.Models.Common;
+using Microsoft.ML.Peft.Training.Precision;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Microsoft.ML.Peft.Tuners.Lora;
 /// PEFT's (<c>lora_dropout</c>, <c>lora_A</c>, <c>lora_B</c>, <c>lora_embedding_A</c>, <c>lora_embedding_B</c>,
 /// <c>lora_magnitude_vector</c>), so the state-dict keys match PEFT's in memory and on disk.
 /// </summary>
-public abstract class LoraLayer : TunerLayer
+public abstract class LoraLayer : TunerLayer, IAutocastModule
 {
     // Field names are the state-dict names (registered explicitly, in PEFT's order, after base_layer).
     private readonly AdapterModules<nn.Module<Tensor, Tensor>> lora_dropout = new();
@@ -24,6 +25,9 @@ public abstract class LoraLayer : TunerLayer
 
     // DoRA's weight norm at merge time: unmerging needs the norm of the original weights, not of the merged ones.
     private readonly Dictionary<string, Tensor> _mergedWeightNorms = new(StringComparer.Ordinal);
+
+    // Set by MixedPrecision while it is applied (see IAutocastModule).
+    private ScalarType? _autocastType;
 
     /// <summary>Wraps <paramref name="baseLayer"/>; derived constructors then add the first adapter.</summary>
     private protected LoraLayer(string name, nn.Module<Tensor, Tensor> baseLayer)
@@ -242,6 +246,21 @@ public abstract class LoraLayer : TunerLayer
         weight.copy_(weight / factor - delta);
         norm!.Dispose();
     }
+
+    /// <inheritdoc />
+    ScalarType? IAutocastModule.AutocastType
+    {
+        get => _autocastType;
+        set => _autocastType = value;
+    }
+
+    /// <summary>
+    /// Whether this forward multiplies the adapter in the dtype of <paramref name="input"/> (autocast): under
+    /// <see cref="MixedPrecision"/>, for an input in its compute dtype and adapter weights of another. DoRA keeps
+    /// PEFT's float32 path, since its weight norm is sensitive to rounding.
+    /// </summary>
+    private protected bool AutocastsAdapter(Tensor input, string adapterName) =>
+        _autocastType == input.dtype && WeightA(adapterName).dtype != input.dtype && !UsesDora(adapterName);
 
     /// <summary>Casts the input to the adapter's dtype (the base may run in half precision).</summary>
     private protected Tensor ToAdapterDType(Tensor x, string adapterName)

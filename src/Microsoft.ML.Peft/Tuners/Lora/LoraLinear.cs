@@ -64,6 +64,14 @@ public sealed class LoraLinear : LoraLayer
     {
         string adapter = ActiveAdapter!;
         double scaling = Scaling(adapter);
+        if (AutocastsAdapter(input, adapter))
+        {
+            // Autocast: A and B are cast to the activations' dtype, not the activations to theirs. That spares a float32
+            // copy of the input per layer (kept for A's backward) and runs both products at the bf16 matmul rate.
+            Tensor down = nn.functional.linear(Dropout(adapter).call(input), WeightA(adapter).to(input.dtype));
+            return output.PlusScaledInPlace(nn.functional.linear(down, WeightB(adapter).to(input.dtype)), scaling);
+        }
+
         Tensor x = ToAdapterDType(input, adapter);
         nn.Module<Tensor, Tensor> a = ModuleA(adapter);
         nn.Module<Tensor, Tensor> b = ModuleB(adapter);
