@@ -115,9 +115,7 @@ internal static class TransferBenchmark
                     }
 
                     config.NumLabels = 2;
-                    using (manual_seed(Seed + 1))
-                    {
-                    }
+                    ReseedForTargetModel();
 
                     var model = new BertForSequenceClassification(config);
                     Load(model, sourceWeights);
@@ -221,9 +219,7 @@ internal static class TransferBenchmark
         {
             foreach ((string method, double lr) in new[] { (FineTuningMethods.Full, 1e-3), (FineTuningMethods.Lora, 3e-3), (FineTuningMethods.Houlsby, 3e-3), (FineTuningMethods.Head, 1e-2) })
             {
-                using (manual_seed(Seed + 1))
-                {
-                }
+                ReseedForTargetModel();
 
                 var model = new ResNet(config);
                 Load(model, sourceWeights);
@@ -266,6 +262,12 @@ internal static class TransferBenchmark
             log($"  {task} {method} {precision}: FAILED {message}");
         }
     }
+
+    /// <summary>
+    /// Re-seeds torch's default generator so that every target model's new head starts from the same draw
+    /// (<c>manual_seed</c> returns a handle to the default generator; disposing the handle keeps the seed).
+    /// </summary>
+    private static void ReseedForTargetModel() => manual_seed(Seed + 1).Dispose();
 
     private static TrainingOptions Options(TransferSettings settings, int epochs, double learningRate, int batch, double validation) => new()
     {
