@@ -129,7 +129,6 @@ internal sealed class RecomputedDropoutAttention : autograd.SingleTensorFunction
     private static (Tensor Query, Tensor Key, Tensor Value, Tensor? Mask, double P, double Scale) Unpack(object[] vars) =>
         ((Tensor)vars[0], (Tensor)vars[1], (Tensor)vars[2], vars[3] as Tensor, (double)vars[4], (double)vars[5]);
 
-    /// <summary>softmax(q·kᵀ·scale + mask), with the same kernels as the plain path (the matmul output is scaled in place).</summary>
     /// <summary>[batch, heads, queries, keys]: the shape of the probabilities (and of the dropout mask, drawn whole so that chunking does not change it).</summary>
     private static long[] ProbabilityShape(Tensor query, Tensor key) => [query.shape[0], query.shape[1], query.shape[2], key.shape[2]];
 
@@ -156,6 +155,7 @@ internal sealed class RecomputedDropoutAttention : autograd.SingleTensorFunction
     private static Tensor? MaskRows(Tensor? mask, long start, long rows) =>
         mask is null || mask.dim() < 4 || mask.shape[0] == 1 ? mask : mask.narrow(0, start, rows);
 
+    /// <summary>softmax(q·kᵀ·scale + mask), with the same kernels as the plain path (the matmul output is scaled in place).</summary>
     private static Tensor Probabilities(Tensor query, Tensor key, Tensor? mask, double scale)
     {
         using var scope = NewDisposeScope();
