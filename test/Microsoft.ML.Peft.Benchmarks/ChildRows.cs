@@ -29,6 +29,11 @@ internal static class ChildRows
             start.ArgumentList.Add(argument);
         }
 
+        // Keep this process's wait policy: the child inherits OMP_WAIT_POLICY where this process has one (it wins over
+        // the option), and where it has none ("default") the child must not set its own.
+        start.ArgumentList.Add("--omp-wait-policy");
+        start.ArgumentList.Add("default");
+
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {self}.");
         var stderr = process.StandardError.ReadToEndAsync();
         var lines = new List<string>();

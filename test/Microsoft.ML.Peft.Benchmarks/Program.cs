@@ -115,15 +115,18 @@ var warmup = new Option<int>("--warmup") { DefaultValueFactory = _ => 2 };
 var steps = new Option<int>("--steps") { DefaultValueFactory = _ => 5 };
 var stepCommand = new Command(ChildRows.CommandName, "(internal) Time one configuration's training steps in this process.")
 {
-    model, method, precision, batch, sequence, imageSize, warmup, steps, threads,
+    model, method, precision, batch, sequence, imageSize, warmup, steps, threads, waitPolicy,
 };
 stepCommand.Hidden = true;
 stepCommand.SetAction(parse =>
 {
+    // Run by hand it takes training's default (passive); run by training it keeps the parent's policy (see ChildRows).
+    string policy = OpenMpWaitPolicy.Apply(parse.GetValue(waitPolicy)!);
     var spec = new RowSpec(
         parse.GetValue(model)!, parse.GetValue(method) ?? throw new ArgumentException("--method is required."), parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
         parse.GetValue(imageSize), parse.GetValue(warmup), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
     JsonObject row = StepBenchmark.Run(spec);
+    row["omp_wait_policy"] = policy;
     Console.WriteLine(ChildRows.Marker + row.ToJsonString());
     return 0;
 });
