@@ -29,8 +29,8 @@ internal static class ChildRows
             start.ArgumentList.Add(argument);
         }
 
-        // Keep this process's wait policy: the child inherits OMP_WAIT_POLICY where this process has one (it wins over
-        // the option), and where it has none ("default") the child must not set its own.
+        // Keep this process's wait policy: the child inherits OMP_WAIT_POLICY / GOMP_SPINCOUNT where this process set one
+        // (the environment wins over the option), and where it set none ("default") the child must not set its own.
         start.ArgumentList.Add("--omp-wait-policy");
         start.ArgumentList.Add("default");
 

@@ -16,7 +16,7 @@ var root = new RootCommand("Microsoft.ML.Peft benchmarks: print figures and writ
 var matmulCommand = new Command("matmul", "The fp32 and bf16 matmul ceiling of this machine.") { json, threads };
 matmulCommand.SetAction(parse =>
 {
-    OpenMpWaitPolicy.Apply("passive");
+    OpenMpWaitPolicy.Apply(OpenMpWaitPolicy.DefaultPolicy);
     ConfigureThreads(parse.GetValue(threads));
     var result = new JsonObject
     {
@@ -48,9 +48,10 @@ var transferThreads = new Option<int>("--transfer-threads")
 };
 var waitPolicy = new Option<string>("--omp-wait-policy")
 {
-    Description = "OMP_WAIT_POLICY for libtorch's threads: passive (default; idle threads sleep, right for a shared machine), active, or default.",
-    DefaultValueFactory = _ => "passive",
+    Description = $"How libtorch's idle OpenMP threads wait: brief (default; spin {OpenMpWaitPolicy.BriefSpinCount} rounds, then sleep), passive (sleep at once), active, or default (libgomp's own). OMP_WAIT_POLICY or GOMP_SPINCOUNT in the environment wins.",
+    DefaultValueFactory = _ => OpenMpWaitPolicy.DefaultPolicy,
 };
+waitPolicy.AcceptOnlyFromAmong(OpenMpWaitPolicy.Policies);
 var trainingCommand = new Command("training", "Step time, GFLOP/s and peak RSS per model/method/precision; bucketing; transfer quality.")
 {
     json, threads, only, quick, models, transferThreads, waitPolicy,
@@ -120,7 +121,7 @@ var stepCommand = new Command(ChildRows.CommandName, "(internal) Time one config
 stepCommand.Hidden = true;
 stepCommand.SetAction(parse =>
 {
-    // Run by hand it takes training's default (passive); run by training it keeps the parent's policy (see ChildRows).
+    // Run by hand it takes training's default (brief); run by training it keeps the parent's policy (see ChildRows).
     string policy = OpenMpWaitPolicy.Apply(parse.GetValue(waitPolicy)!);
     var spec = new RowSpec(
         parse.GetValue(model)!, parse.GetValue(method) ?? throw new ArgumentException("--method is required."), parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence),
@@ -136,7 +137,7 @@ var profileCommand = new Command("profile", "(internal) Break a BERT step into p
 profileCommand.Hidden = true;
 profileCommand.SetAction(parse =>
 {
-    OpenMpWaitPolicy.Apply("passive");
+    OpenMpWaitPolicy.Apply(OpenMpWaitPolicy.DefaultPolicy);
     if (parse.GetValue(method) is { } phasesOf)
     {
         StepPhases.Run(parse.GetValue(model)!, phasesOf, parse.GetValue(precision)!, parse.GetValue(batch), parse.GetValue(sequence), parse.GetValue(steps), parse.GetValue(threads) ?? Environment.ProcessorCount);
