@@ -23,12 +23,49 @@ internal sealed class BatchedScoringDataView<TInput> : IDataView
     private readonly IDataView _input;
     private readonly ScoringMapping<TInput> _mapping;
 
+    /// <summary>Per output column: the index of the input column it passes through, or -1 for a score column.</summary>
+    private readonly int[] _inputColumnOf;
+
+    /// <summary>Per output column: which of the mapping's score columns it is, or -1 for a passed-through input column.</summary>
+    private readonly int[] _scoreColumnOf;
+
     public BatchedScoringDataView(IDataView input, DataViewSchema schema, ScoringMapping<TInput> mapping)
     {
-        int added = mapping.Outputs.ColumnNames.Count;
-        if (schema.Count != input.Schema.Count + added)
+        IReadOnlyList<string> scoreNames = mapping.Outputs.ColumnNames;
+        if (schema.Count != input.Schema.Count + scoreNames.Count)
         {
-            throw new InvalidOperationException($"The output schema has {schema.Count} columns; expected the {input.Schema.Count} input columns and {added} score columns.");
+            throw new InvalidOperationException($"The output schema has {schema.Count} columns; expected the {input.Schema.Count} input columns and {scoreNames.Count} score columns.");
+        }
+
+        // ML.NET places an added column next to the input column of the same name that it hides (an input that already
+        // has a Score column), not always at the end, so the columns are told apart by name: each score column is the
+        // visible column of its name, and the other columns are the input's, in the input's order.
+        _scoreColumnOf = Enumerable.Repeat(-1, schema.Count).ToArray();
+        for (int score = 0; score < scoreNames.Count; score++)
+        {
+            DataViewSchema.Column column = schema.GetColumnOrNull(scoreNames[score])
+                ?? throw new InvalidOperationException($"The output schema has no visible '{scoreNames[score]}' column.");
+            _scoreColumnOf[column.Index] = score;
+        }
+
+        _inputColumnOf = new int[schema.Count];
+        int next = 0;
+        for (int index = 0; index < schema.Count; index++)
+        {
+            if (_scoreColumnOf[index] >= 0)
+            {
+                _inputColumnOf[index] = -1;
+                continue;
+            }
+
+            DataViewSchema.Column passed = input.Schema[next];
+            if (schema[index].Name != passed.Name || !schema[index].Type.Equals(passed.Type))
+            {
+                throw new InvalidOperationException(
+                    $"Output column {index} is '{schema[index].Name}' of type {schema[index].Type}; expected input column {next}, '{passed.Name}' of type {passed.Type}.");
+            }
+
+            _inputColumnOf[index] = next++;
         }
 
         _input = input;
@@ -55,24 +92,23 @@ internal sealed class BatchedScoringDataView<TInput> : IDataView
         private readonly DataViewRowCursor _input;
         private readonly bool[] _activeOutputs;
         private readonly ScoreStream? _scores;
-        private readonly int _inputCount;
 
         public Cursor(BatchedScoringDataView<TInput> parent, IEnumerable<DataViewSchema.Column> columnsNeeded)
         {
             _parent = parent;
             DataViewSchema inputSchema = parent._input.Schema;
-            _inputCount = inputSchema.Count;
-            _activeOutputs = new bool[parent.Schema.Count - _inputCount];
+            _activeOutputs = new bool[parent._mapping.Outputs.ColumnNames.Count];
             var inputColumns = new List<DataViewSchema.Column>();
             foreach (DataViewSchema.Column column in columnsNeeded)
             {
-                if (column.Index < _inputCount)
+                int input = parent._inputColumnOf[column.Index];
+                if (input >= 0)
                 {
-                    inputColumns.Add(inputSchema[column.Index]);
+                    inputColumns.Add(inputSchema[input]);
                 }
                 else
                 {
-                    _activeOutputs[column.Index - _inputCount] = true;
+                    _activeOutputs[parent._scoreColumnOf[column.Index]] = true;
                 }
             }
 
@@ -94,17 +130,21 @@ internal sealed class BatchedScoringDataView<TInput> : IDataView
 
         public override ValueGetter<DataViewRowId> GetIdGetter() => _input.GetIdGetter();
 
-        public override bool IsColumnActive(DataViewSchema.Column column) =>
-            column.Index < _inputCount ? _input.IsColumnActive(_input.Schema[column.Index]) : _activeOutputs[column.Index - _inputCount];
+        public override bool IsColumnActive(DataViewSchema.Column column)
+        {
+            int input = _parent._inputColumnOf[column.Index];
+            return input >= 0 ? _input.IsColumnActive(_input.Schema[input]) : _activeOutputs[_parent._scoreColumnOf[column.Index]];
+        }
 
         public override ValueGetter<TValue> GetGetter<TValue>(DataViewSchema.Column column)
         {
-            if (column.Index < _inputCount)
+            int input = _parent._inputColumnOf[column.Index];
+            if (input >= 0)
             {
-                return _input.GetGetter<TValue>(_input.Schema[column.Index]);
+                return _input.GetGetter<TValue>(_input.Schema[input]);
             }
 
-            int output = column.Index - _inputCount;
+            int output = _parent._scoreColumnOf[column.Index];
             if (!_activeOutputs[output] || _scores is null)
             {
                 throw new InvalidOperationException($"Column '{column.Name}' was not requested when the cursor was created.");

@@ -97,6 +97,48 @@ public sealed class PeftBinaryAndRegressionTrainerTests
         Assert.Equal(scored.GetColumn<float>("Score"), loaded.Transform(test).GetColumn<float>("Score"));
     }
 
+    private sealed class ScoredReview
+    {
+        public string Text { get; set; } = "";
+
+        public float Score { get; set; }
+
+        public float Rating { get; set; }
+    }
+
+    private sealed class RegressionPrediction
+    {
+        public float Score { get; set; }
+    }
+
+    [Fact]
+    public void AnInputColumnNamedScoreIsHiddenAndTheColumnsAfterItKeepTheirValues()
+    {
+        // Review data sets often carry their own Score column; ML.NET then puts the model's Score right after the hidden
+        // input one, so every later column moves: Transform must still serve each column from where it comes from.
+        using var baseModel = Bert(seed: 3, numLabels: 1);
+        List<ScoredReview> rows = Rows(60, seed: 95).Select(r => new ScoredReview { Text = r.Text, Score = 40 + r.Rating, Rating = r.Rating }).ToList();
+        IDataView data = _mlContext.Data.LoadFromEnumerable(rows);
+        using PeftTextRegressionTransformer model = _mlContext.Regression.Trainers.PeftTextRegression(
+            Options<PeftTextRegressionTrainer.Options>(baseModel, o => { o.LabelColumnName = nameof(ScoredReview.Rating); o.Epochs = 1; })).Fit(data);
+
+        IDataView scored = model.Transform(data);
+        Assert.Equal(["Text", "Score", "Score", "Rating"], scored.Schema.Select(c => c.Name));
+        Assert.True(scored.Schema[1].IsHidden);
+        var engine = _mlContext.Model.CreatePredictionEngine<ScoredReview, RegressionPrediction>(model);
+        float[] expected = rows.Select(r => engine.Predict(r).Score).ToArray();
+
+        float[] served = scored.GetColumn<float>("Score").ToArray();
+        for (int i = 0; i < rows.Count; i++)
+        {
+            Assert.Equal(expected[i], served[i], 1e-5f);
+        }
+
+        Assert.Equal(rows.Select(r => r.Rating), scored.GetColumn<float>("Rating"));
+        Assert.Equal(rows.Select(r => r.Score), scored.GetColumn<float>(scored.Schema[1]));
+        Assert.Equal(rows.Select(r => r.Text), scored.GetColumn<string>("Text"));
+    }
+
     [Fact]
     public void TheRegressionTrainerReadsSentencePairs()
     {
