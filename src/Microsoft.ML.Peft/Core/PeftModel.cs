@@ -68,7 +68,7 @@ public class PeftModel : nn.Module
     /// <summary>
     /// Loads an adapter saved in Hugging Face PEFT's format (<c>adapter_config.json</c> and <c>adapter_model.safetensors</c>
     /// in <paramref name="directory"/>, or in its subfolder <paramref name="adapterName"/>) onto <paramref name="model"/>
-    /// (PEFT's <c>PeftModel.from_pretrained</c>). Frozen unless <paramref name="isTrainable"/>.
+    /// (PEFT's <c>PeftModel.from_pretrained</c>). Frozen and in eval mode unless <paramref name="isTrainable"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The folder holds no adapter.</exception>
     /// <exception cref="InvalidDataException">The configuration is unreadable or of an unknown <c>peft_type</c>.</exception>
@@ -97,14 +97,25 @@ public class PeftModel : nn.Module
             throw;
         }
 
-        return new PeftModel<TModel>(tuner);
+        var loaded = new PeftModel<TModel>(tuner);
+        if (!isTrainable)
+        {
+            // As PEFT's load_adapter: an adapter loaded for inference comes in eval mode, so dropout is off and BatchNorm
+            // uses (and keeps) its running statistics.
+            loaded.eval();
+        }
+
+        return loaded;
     }
 
     /// <summary>Adds another adapter (PEFT's <c>add_adapter</c>); it is frozen and inactive until <see cref="SetAdapter"/>.</summary>
     /// <exception cref="ArgumentException">The name is taken, the configuration is of another method, or it selects no module.</exception>
     public void AddAdapter(string adapterName, PeftConfig config) => base_model.InjectAdapter(adapterName, config, initialize: true);
 
-    /// <summary>Loads a saved adapter as another adapter of this model (PEFT's <c>load_adapter</c>); it is not made active.</summary>
+    /// <summary>
+    /// Loads a saved adapter as another adapter of this model (PEFT's <c>load_adapter</c>); it is not made active. Unless
+    /// <paramref name="isTrainable"/>, the whole model is put in eval mode, as PEFT does.
+    /// </summary>
     public void LoadAdapter(string directory, string adapterName, bool isTrainable = false) =>
         LoadAdapter(directory, adapterName, isTrainable, AdapterWeightsFile.Default);
 
@@ -121,6 +132,11 @@ public class PeftModel : nn.Module
         {
             base_model.DeleteAdapter(adapterName);
             throw;
+        }
+
+        if (!isTrainable)
+        {
+            eval(); // as PEFT's load_adapter with is_trainable=False
         }
     }
 
@@ -163,6 +179,7 @@ public class PeftModel : nn.Module
     }
 
     /// <summary>Merges the active adapter into the base weights (PEFT's <c>merge_adapter</c>): same outputs, no adapter cost.</summary>
+    /// <exception cref="InvalidOperationException">Inside a <see cref="DisableAdapter"/> scope, whose outputs must stay the base model's.</exception>
     public void Merge() => base_model.Merge();
 
     /// <summary>Takes merged adapters out of the base weights again (PEFT's <c>unmerge_adapter</c>).</summary>
@@ -171,7 +188,8 @@ public class PeftModel : nn.Module
     /// <summary>
     /// Merges the active adapter into the base weights, removes every adapter layer, and returns the model with plain
     /// layers again (PEFT's <c>merge_and_unload</c>); the modules to save keep the active adapter's trained values.
-    /// This PEFT model is empty afterwards; dispose it, the returned model lives on.
+    /// This PEFT model is empty afterwards; dispose it, the returned model lives on. Inside a <see cref="DisableAdapter"/>
+    /// scope it still merges, as PEFT does, so the returned model is always the adapted one.
     /// </summary>
     public nn.Module MergeAndUnload() => base_model.Unload(merge: true);
 

@@ -330,9 +330,15 @@ public abstract class TunerModel : nn.Module
     }
 
     /// <summary>Merges the active adapter (or the given ones) into the base weights.</summary>
-    /// <exception cref="InvalidOperationException">No adapter is active.</exception>
+    /// <exception cref="InvalidOperationException">No adapter is active, or the adapters are disabled.</exception>
     public void Merge(IEnumerable<string>? adapterNames = null)
     {
+        if (AdaptersDisabled)
+        {
+            // A disabled model promises the base model's outputs; merged weights would break that promise silently.
+            throw new InvalidOperationException("The adapters are disabled (DisableAdapter); merge after enabling them again.");
+        }
+
         List<string> names = adapterNames?.ToList() ??
                              [ActiveAdapter ?? throw new InvalidOperationException("There is no active adapter to merge.")];
         foreach (string name in names)
@@ -365,8 +371,15 @@ public abstract class TunerModel : nn.Module
     /// </summary>
     internal nn.Module Unload(bool merge)
     {
-        if (merge && ActiveAdapter is not null && !AdaptersDisabled)
+        if (merge && ActiveAdapter is not null)
         {
+            // As PEFT's merge_and_unload: the active adapter is merged even while disabled, so the returned model is the
+            // adapted one (its modules to save keep the adapter's values below as well).
+            if (AdaptersDisabled)
+            {
+                EnableAdapters();
+            }
+
             Merge();
         }
 

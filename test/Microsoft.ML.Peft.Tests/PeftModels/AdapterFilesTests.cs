@@ -154,6 +154,30 @@ public sealed class AdapterFilesTests : IDisposable
     }
 
     [Fact]
+    public void AnAdapterLoadedForInferenceIsInEvalModeSoItsOutputsAreDeterministic()
+    {
+        var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"], LoraDropout = 0.5, ModulesToSave = [] });
+        peft.SavePretrained(_directory, null, Store);
+        peft.Dispose();
+
+        var model = Fresh(baseState);
+        model.train();
+        using var loaded = PeftModel.FromPretrained(model, _directory, "default", isTrainable: false, Store);
+        Assert.DoesNotContain(loaded.modules(), m => m.training);
+        using Tensor ids = TinyBert.Ids();
+        using Tensor first = model.forward(ids);
+        using Tensor second = model.forward(ids);
+        TensorAssert.Close(first, second, 0);
+
+        loaded.train();
+        loaded.LoadAdapter(_directory, "again", isTrainable: false, Store);
+        Assert.DoesNotContain(loaded.modules(), m => m.training);
+
+        using var trainable = PeftModel.FromPretrained(Fresh(baseState), _directory, "default", isTrainable: true, Store);
+        Assert.True(trainable.training);
+    }
+
+    [Fact]
     public void DoraMagnitudeAndEmbeddingTensorsUsePeftsSavedNames()
     {
         var (peft, baseState) = Trained(new LoraConfig { R = 2, UseDora = true, TargetModules = ["query", "word_embeddings"], ModulesToSave = [] });

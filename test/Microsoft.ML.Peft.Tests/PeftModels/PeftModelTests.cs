@@ -104,6 +104,33 @@ public sealed class PeftModelTests
     }
 
     [Fact]
+    public void MergingIsRefusedWhileDisabledAndMergeAndUnloadThereGivesTheAdaptedModel()
+    {
+        torch.manual_seed(58);
+        var model = new TinyBert();
+        using Tensor ids = TinyBert.Ids();
+        using Tensor baseline = model.forward(ids);
+        using var peft = PeftModel.Create(model, new LoraConfig { TargetModules = ["query", "value"], InitLoraWeights = LoraInitialization.Random });
+        using (no_grad())
+        {
+            ((TinyBert)peft.Model).Classifier.weight!.add_(1);
+        }
+
+        using Tensor adapted = model.forward(ids);
+        using (peft.DisableAdapter())
+        {
+            var error = Assert.Throws<InvalidOperationException>(() => peft.Merge());
+            Assert.Contains("disabled", error.Message, StringComparison.Ordinal);
+            using Tensor disabled = model.forward(ids);
+            TensorAssert.Close(baseline, disabled, 1e-6);
+
+            TinyBert merged = peft.MergeAndUnload();
+            using Tensor mergedOutput = merged.forward(ids);
+            TensorAssert.Close(adapted, mergedOutput, 1e-5);
+        }
+    }
+
+    [Fact]
     public void SeveralAdaptersSwitchAndEachComputesItsOwnOutput()
     {
         torch.manual_seed(55);
