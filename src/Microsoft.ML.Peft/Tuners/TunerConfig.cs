@@ -32,7 +32,9 @@ public abstract record TunerConfig : PeftConfig
     /// <summary>
     /// Modules trained fully and saved with the adapter (<c>modules_to_save</c>), typically the task head. A module
     /// matches when its dotted name ends with an entry (PEFT's rule). <c>null</c> picks the task head automatically
-    /// (<c>classifier</c>, <c>score</c> or <c>fc</c>, whichever exist); an empty list trains no extra module.
+    /// (<c>classifier</c>, <c>score</c> or <c>fc</c>, whichever exist); an empty list trains no extra module. As in PEFT,
+    /// a <see cref="PeftConfig.TaskType"/> of <c>SeqCls</c> or <c>TokenCls</c> adds <c>classifier</c>/<c>score</c>, and
+    /// <c>QuestionAns</c> adds <c>qa_outputs</c>, to a given list (empty included) where the model has them.
     /// Entries that match nothing are ignored, as PEFT ignores them.
     /// </summary>
     public IReadOnlyList<string>? ModulesToSave { get; init; }

@@ -31,6 +31,21 @@ public sealed class LoraTargetingTests
     }
 
     [Fact]
+    public void AGivenModulesToSaveListGetsTheClassifierAddedForSequenceClassificationAsInPeft()
+    {
+        torch.manual_seed(42);
+        using var peft = PeftModel.Create(new TinyBert(layers: 2), new LoraConfig { TaskType = TaskType.SeqCls, ModulesToSave = ["intermediate"] });
+        var config = (LoraConfig)peft.ActivePeftConfig;
+        Assert.Equal(["intermediate", "classifier"], config.ModulesToSave!);
+        Assert.Contains("classifier", peft.BaseModel.ModulesToSaveKeys);
+        Assert.Contains(peft.named_parameters(), p => p.name.Contains("classifier.", StringComparison.Ordinal) && p.parameter.requires_grad);
+
+        // Without a task type an explicit list is taken as it is, and an empty one trains no extra module.
+        using var plain = PeftModel.Create(new TinyBert(layers: 2), new LoraConfig { ModulesToSave = [] });
+        Assert.Empty(plain.BaseModel.ModulesToSaveKeys);
+    }
+
+    [Fact]
     public void ResNetDefaultsAreTheThreeByThreeConvolutionsOfTheResidualBlocks()
     {
         using var basic = ResNetModel.ResNet18(numClasses: 4);

@@ -40,7 +40,7 @@ public sealed class BottleneckAdapterModel : TunerModel
         return adapter.WithVariantDefaults() with
         {
             TargetModules = targets,
-            ModulesToSave = adapter.ModulesToSave ?? TaskHeads.Detect(Model),
+            ModulesToSave = TaskHeads.Resolve(adapter, Model),
         };
     }
 

@@ -41,7 +41,7 @@ public sealed class BaselineModel : TunerModel
                 $"(it has [{string.Join(", ", AdapterNames)}]); compare methods on separate copies of the base model.", nameof(config));
         }
 
-        var resolved = baseline with { ModulesToSave = baseline.ModulesToSave ?? TaskHeads.Detect(Model) };
+        var resolved = baseline with { ModulesToSave = TaskHeads.Resolve(baseline, Model) };
         if (resolved is HeadOnlyConfig && resolved.ModulesToSave is not { Count: > 0 })
         {
             throw new ArgumentException(

@@ -43,7 +43,7 @@ public sealed class IA3Model : TunerModel
         {
             TargetModules = targets,
             FeedforwardModules = feedforward,
-            ModulesToSave = ia3.ModulesToSave ?? TaskHeads.Detect(Model),
+            ModulesToSave = TaskHeads.Resolve(ia3, Model),
         };
     }
 

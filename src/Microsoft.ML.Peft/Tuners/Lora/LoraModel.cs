@@ -134,7 +134,7 @@ public sealed class LoraModel : TunerModel
         return lora with
         {
             TargetModules = targets,
-            ModulesToSave = lora.ModulesToSave ?? TaskHeads.Detect(Model),
+            ModulesToSave = TaskHeads.Resolve(lora, Model),
         };
     }
 
