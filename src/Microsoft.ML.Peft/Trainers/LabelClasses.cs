@@ -53,10 +53,13 @@ internal sealed class LabelClasses
     /// <summary>Adds the key values as a vector annotation named <paramref name="name"/>; does nothing when there are none.</summary>
     public void AddValues(DataViewSchema.Annotations.Builder builder, string name) => _kind?.AddAnnotation(builder, name, _values!);
 
-    /// <summary>Adds the class names as <c>SlotNames</c> of a vector of <see cref="Count"/> scores (only when there are key values, as ML.NET does).</summary>
+    /// <summary>
+    /// Adds the class names as <c>SlotNames</c> of a vector of <see cref="Count"/> scores, only when the key values are
+    /// text, as ML.NET's multiclass scorer does (other key values stay available as <c>TrainingLabelValues</c>).
+    /// </summary>
     public void AddSlotNames(DataViewSchema.Annotations.Builder builder)
     {
-        if (_values is null)
+        if (_values is null || ValueType is not TextDataViewType)
         {
             return;
         }

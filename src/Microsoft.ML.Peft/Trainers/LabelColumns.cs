@@ -23,6 +23,33 @@ internal static class LabelColumns
         return fits ? column : throw Mismatch(name, kind, column.Type.ToString() ?? column.Type.GetType().Name);
     }
 
+    /// <summary>
+    /// The label column of a validation set, checked for <paramref name="kind"/> and, for multiclass, against the
+    /// training label's classes: a validation set keyed by a separately fitted <c>MapValueToKey</c> numbers the same
+    /// classes differently, and its metrics, best epoch and early stopping would then be computed on wrong labels.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The column is missing, of the wrong type, or has other classes.</exception>
+    public static DataViewSchema.Column RequireValidation(DataViewSchema validationSchema, DataViewSchema.Column trainingLabel, PredictionKind kind)
+    {
+        DataViewSchema.Column column = Require(validationSchema, trainingLabel.Name, kind);
+        if (kind != PredictionKind.Multiclass)
+        {
+            return column;
+        }
+
+        IReadOnlyList<string> training = LabelClasses.FromKeyColumn(trainingLabel).Names;
+        IReadOnlyList<string> validation = LabelClasses.FromKeyColumn(column).Names;
+        if (!training.SequenceEqual(validation, StringComparer.Ordinal))
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(validationSchema),
+                $"The validation set's label column '{column.Name}' has the classes [{string.Join(", ", validation)}] but the training data's has " +
+                $"[{string.Join(", ", training)}] (in key order); key the validation set with the MapValueToKey transformer fitted on the training data.");
+        }
+
+        return column;
+    }
+
     /// <summary>Checks the label column of an estimator's input shape; returns the item type of its key values (multiclass), if any.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The column is missing or of the wrong type.</exception>
     public static DataViewType? Require(SchemaShape schema, string name, PredictionKind kind)

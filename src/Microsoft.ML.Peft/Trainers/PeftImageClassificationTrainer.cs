@@ -44,7 +44,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
         inputs.Validate(input.Schema);
         if (_options.ValidationSet is { } validationSet)
         {
-            LabelColumns.Require(validationSet.Schema, _options.LabelColumnName, PredictionKind.Multiclass);
+            LabelColumns.RequireValidation(validationSet.Schema, label, PredictionKind.Multiclass);
             inputs.Validate(validationSet.Schema);
         }
 

@@ -102,7 +102,7 @@ internal sealed class ScoreOutputs
                 yield return SchemaShapeColumns.Create(PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, NumberDataViewType.UInt32, isKey: true,
                     ScoreColumnAnnotations.Shape(keyValuesItemType: labelValuesType));
                 yield return SchemaShapeColumns.Create(ScoreColumnName, SchemaShape.Column.VectorKind.Vector, NumberDataViewType.Single, isKey: false,
-                    ScoreColumnAnnotations.Shape(slotNames: labelValuesType is not null, trainingLabelValuesItemType: labelValuesType));
+                    ScoreColumnAnnotations.Shape(slotNames: labelValuesType is TextDataViewType, trainingLabelValuesItemType: labelValuesType));
                 break;
             case PredictionKind.Binary:
                 yield return SchemaShapeColumns.Create(PredictedLabelColumnName, SchemaShape.Column.VectorKind.Scalar, BooleanDataViewType.Instance, isKey: false, ScoreColumnAnnotations.Shape());

@@ -25,7 +25,7 @@ internal static class TextTraining
         inputs.Validate(data.Schema);
         if (options.ValidationSet is { } validationSet)
         {
-            LabelColumns.Require(validationSet.Schema, options.LabelColumnName, kind);
+            LabelColumns.RequireValidation(validationSet.Schema, label, kind);
             inputs.Validate(validationSet.Schema);
         }
 

@@ -148,4 +148,32 @@ public sealed class PeftTextBaseModelTests
         Assert.Throws<ArgumentException>(() => _mlContext.MulticlassClassification.Trainers.PeftTextClassification(
             Options<PeftTextClassificationTrainer.Options>(baseModel, o => o.EarlyStoppingPatience = 2)));
     }
+
+    [Fact]
+    public void AValidationSetKeyedByAnotherMapValueToKeyIsRefusedNamingBothClassLists()
+    {
+        using var baseModel = Bert(seed: 3);
+        var keys = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment));
+        IDataView train = keys.Fit(_mlContext.Data.LoadFromEnumerable(Rows(30, seed: 1))).Transform(_mlContext.Data.LoadFromEnumerable(Rows(30, seed: 1)));
+        // Fitted on other rows, this key mapping numbers the classes in another order of first appearance.
+        List<Review> otherRows = Rows(20, seed: 112).OrderBy(r => r.Sentiment, StringComparer.Ordinal).ToList();
+        IDataView otherData = _mlContext.Data.LoadFromEnumerable(otherRows);
+        IDataView validation = keys.Fit(otherData).Transform(otherData);
+        var trainNames = LabelNames(train);
+        var validationNames = LabelNames(validation);
+        Assert.NotEqual(trainNames, validationNames);
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => _mlContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.ValidationSet = validation; })).Fit(train));
+        Assert.Contains("validation set's label column 'Label'", error.Message, StringComparison.Ordinal);
+        Assert.Contains(string.Join(", ", trainNames), error.Message, StringComparison.Ordinal);
+        Assert.Contains(string.Join(", ", validationNames), error.Message, StringComparison.Ordinal);
+    }
+
+    private static string[] LabelNames(IDataView data)
+    {
+        VBuffer<ReadOnlyMemory<char>> values = default;
+        data.Schema["Label"].GetKeyValues(ref values);
+        return values.DenseValues().Select(v => v.ToString()).ToArray();
+    }
 }

@@ -79,6 +79,29 @@ public sealed class PeftTextClassificationTrainerTests : IClassFixture<TrainedTe
     }
 
     [Fact]
+    public void ANumericKeyedLabelGivesScoresWithoutSlotNamesAsMLNetsOwnTrainer()
+    {
+        // ML.NET names the score slots only when the key values are text; numeric key values stay as TrainingLabelValues.
+        var key = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Rating));
+        var reference = key.Append(_mlContext.Transforms.Text.FeaturizeText("Features", nameof(Review.Text)))
+            .Append(_mlContext.MulticlassClassification.Trainers.SdcaMaximumEntropy(maximumNumberOfIterations: 2));
+        var ours = key.Append(_mlContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(_trained.BaseModel, o => o.Epochs = 1)));
+        DataViewSchema expected = reference.Fit(_trained.Train).Transform(_trained.Train).Schema;
+        var model = ours.Fit(_trained.Train);
+        using (model.LastTransformer)
+        {
+            DataViewSchema actual = model.Transform(_trained.Train).Schema;
+            Assert.Null(actual["Score"].Annotations.Schema.GetColumnOrNull("SlotNames"));
+            Assert.Equal(
+                expected["Score"].Annotations.Schema.Select(a => $"{a.Name}:{a.Type}").Order(),
+                actual["Score"].Annotations.Schema.Select(a => $"{a.Name}:{a.Type}").Order());
+            SchemaShape shape = ours.GetOutputSchema(SchemaShapeColumns.FromSchema(_trained.Train.Schema));
+            Assert.DoesNotContain(Assert.Single(shape, c => c.Name == "Score").Annotations, a => a.Name == "SlotNames");
+        }
+    }
+
+    [Fact]
     public void SavedModelLoadsInASeparateProcessAsItsOwnTypeWithIdenticalRows()
     {
         using var folder = new TemporaryFolder();
