@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.ML.Peft.MLNetSeam;
 
 namespace Microsoft.ML.Peft.Trainers;
@@ -11,7 +10,7 @@ namespace Microsoft.ML.Peft.Trainers;
 internal sealed class ScoringMapping<TInput> : IBatchedRowMapping
 {
     // The getters of one row share its scores: ML.NET asks for each output column's getter separately.
-    private readonly ConditionalWeakTable<DataViewRow, RowScores> _rows = new();
+    private readonly PerRowValues<float[]> _rows = new();
     private readonly Action<ModelWriter> _save;
 
     public ScoringMapping(IScoringInputs<TInput> inputs, ScoreOutputs outputs, IBatchScorer<TInput> scorer, int batchSize, Action<ModelWriter> save)
@@ -52,30 +51,16 @@ internal sealed class ScoringMapping<TInput> : IBatchedRowMapping
     public Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer)
     {
         disposer = null;
-        RowScores scores = _rows.GetValue(input, row => new RowScores(row, Inputs.CreateReader(row), Scorer));
-        return Outputs.MakeGetter(outputIndex, scores.Current);
+        Func<float[]> scores = _rows.For(input, row =>
+        {
+            Func<TInput> read = Inputs.CreateReader(row);
+            return () => Scorer.Score([read()], batchSize: 1)[0];
+        });
+        return Outputs.MakeGetter(outputIndex, scores);
     }
 
     public void Save(ModelWriter writer) => _save(writer);
 
     /// <summary>The view <c>Transform</c> returns: <paramref name="input"/> with the score columns, computed a batch at a time.</summary>
     public IDataView TransformInBatches(IDataView input, DataViewSchema outputSchema) => new BatchedScoringDataView<TInput>(input, outputSchema, this);
-
-    /// <summary>The scores of a row, computed when first asked for at each position.</summary>
-    private sealed class RowScores(DataViewRow row, Func<TInput> read, IBatchScorer<TInput> scorer)
-    {
-        private long _position = -1;
-        private float[] _scores = [];
-
-        public float[] Current()
-        {
-            if (_position != row.Position)
-            {
-                _scores = scorer.Score([read()], batchSize: 1)[0];
-                _position = row.Position;
-            }
-
-            return _scores;
-        }
-    }
 }

@@ -12,6 +12,8 @@ internal sealed class TextTokenizingMapping : IRowMapping
 {
     private static readonly VectorDataViewType IdVectorType = new(NumberDataViewType.Int64, 0);
 
+    private readonly PerRowValues<TokenizedText> _rows = new();
+
     public TextTokenizingMapping(TextTokenizer tokenizer, string inputColumnName, string? secondInputColumnName, string outputColumnPrefix, int? maxLength)
     {
         Tokenizer = tokenizer;
@@ -57,41 +59,33 @@ internal sealed class TextTokenizingMapping : IRowMapping
     public Delegate MakeGetter(DataViewRow input, int outputIndex, out Action? disposer)
     {
         disposer = null;
-        ValueGetter<ReadOnlyMemory<char>> first = input.GetGetter<ReadOnlyMemory<char>>(input.Schema[InputColumnName]);
-        ValueGetter<ReadOnlyMemory<char>>? second = SecondInputColumnName is null
-            ? null
-            : input.GetGetter<ReadOnlyMemory<char>>(input.Schema[SecondInputColumnName]);
 
-        // Both outputs come from one encoding; cache it per row so a row is tokenised once.
-        long cachedPosition = -1;
-        TokenizedText? cached = null;
-        TokenizedText Encode()
+        // Both outputs come from one encoding, shared per row, so a row is tokenised once.
+        Func<TokenizedText> encode = _rows.For(input, row =>
         {
-            if (cachedPosition != input.Position || cached is null)
+            ValueGetter<ReadOnlyMemory<char>> first = row.GetGetter<ReadOnlyMemory<char>>(row.Schema[InputColumnName]);
+            ValueGetter<ReadOnlyMemory<char>>? second = SecondInputColumnName is null
+                ? null
+                : row.GetGetter<ReadOnlyMemory<char>>(row.Schema[SecondInputColumnName]);
+            return () =>
             {
                 ReadOnlyMemory<char> text = default;
                 first(ref text);
                 if (second is null)
                 {
-                    cached = Tokenizer.Encode(text.ToString(), MaxLength);
-                }
-                else
-                {
-                    ReadOnlyMemory<char> pair = default;
-                    second(ref pair);
-                    cached = Tokenizer.Encode(text.ToString(), pair.ToString(), MaxLength);
+                    return Tokenizer.Encode(text.ToString(), MaxLength);
                 }
 
-                cachedPosition = input.Position;
-            }
-
-            return cached;
-        }
+                ReadOnlyMemory<char> pair = default;
+                second(ref pair);
+                return Tokenizer.Encode(text.ToString(), pair.ToString(), MaxLength);
+            };
+        });
 
         bool tokenTypes = outputIndex == 1;
         ValueGetter<VBuffer<long>> getter = (ref VBuffer<long> value) =>
         {
-            TokenizedText encoded = Encode();
+            TokenizedText encoded = encode();
             IReadOnlyList<int> ids = tokenTypes ? encoded.TokenTypeIds : encoded.InputIds;
             var editor = VBufferEditor.Create(ref value, ids.Count);
             for (int i = 0; i < ids.Count; i++)
