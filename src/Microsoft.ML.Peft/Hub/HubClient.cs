@@ -168,7 +168,7 @@ public sealed class HubClient : IDisposable
         if (HubNames.IsCommitHash(revision))
         {
             string pinned = Cache.GetPointerPath(repoId, revision, fileName);
-            if (File.Exists(pinned))
+            if (SnapshotPointer.Exists(pinned))
             {
                 return new CachedHubFile(pinned, revision);
             }
@@ -207,7 +207,7 @@ public sealed class HubClient : IDisposable
         }
 
         string pointer = Cache.GetPointerPath(repoId, metadata.CommitHash, fileName);
-        if (File.Exists(pointer))
+        if (SnapshotPointer.Exists(pointer))
         {
             return new CachedHubFile(pointer, metadata.CommitHash);
         }
@@ -223,7 +223,7 @@ public sealed class HubClient : IDisposable
                 newBlob = true;
             }
 
-            if (!File.Exists(pointer))
+            if (!SnapshotPointer.Exists(pointer))
             {
                 SnapshotLinker.Link(blob, pointer, newBlob);
             }
