@@ -22,17 +22,19 @@ public static class BaseModelResolver
     /// <summary>
     /// Returns the full path of <paramref name="modelIdOrPath"/> when it is an existing file or folder; otherwise the
     /// cache snapshot folder (<c>.../models--{org}--{name}/snapshots/{commit}</c>) of the Hub model it names,
-    /// downloading what is missing.
+    /// downloading what is missing. A cached snapshot with config and weights serves when the Hub cannot be asked or
+    /// refuses the request (as for a gated model without a token), as <c>huggingface_hub</c> does.
     /// </summary>
     /// <param name="modelIdOrPath">A local folder or file, or a Hub id such as <c>google-bert/bert-base-uncased</c> or <c>org/name@v1.0</c>.</param>
     /// <param name="revision">The branch, tag or commit hash of a Hub id (default <c>main</c>); not allowed with a local path.</param>
-    /// <param name="hub">The client to download with; null: a client configured from the environment (<c>HF_ENDPOINT</c>, <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c>, <c>HF_HUB_OFFLINE</c>).</param>
+    /// <param name="hub">The client to download with; null: a client configured from the environment (<c>HF_ENDPOINT</c>, <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c> or the <c>hf auth login</c> token file, <c>HF_HUB_OFFLINE</c>; see <see cref="HubClientOptions"/>).</param>
     /// <param name="progress">Receives each file's download progress.</param>
     /// <param name="cancellationToken">Cancels the downloads; a partial file is kept and resumed next time.</param>
     /// <exception cref="DirectoryNotFoundException">The text is neither an existing path nor a Hub id.</exception>
     /// <exception cref="HubEntryNotFoundException">The repository lacks <c>config.json</c> or safetensors weights at that revision (the message names repository, revision and file).</exception>
     /// <exception cref="HubOfflineException">The model is not cached and offline mode is on, or the machine appears to be offline.</exception>
-    /// <exception cref="HubRepositoryNotFoundException">The Hub has no such repository, or it needs a token.</exception>
+    /// <exception cref="HubRepositoryNotFoundException">The Hub has no such repository, or it needs a token, and no usable snapshot is cached.</exception>
+    /// <exception cref="HubRequestException">The Hub refused the request otherwise (gated, an error status, a response that is not the Hub's), and no usable snapshot is cached.</exception>
     /// <exception cref="HubChecksumMismatchException">A downloaded file does not match its SHA-256.</exception>
     public static async Task<string> ResolveAsync(
         string modelIdOrPath, string? revision = null, HubClient? hub = null, IProgress<DownloadProgress>? progress = null, CancellationToken cancellationToken = default)

@@ -63,7 +63,7 @@ public sealed class HubCache
         return HubNames.SafeSegment(commit) ? commit : null;
     }
 
-    /// <summary>The cached copy of <paramref name="fileName"/> at <paramref name="revision"/>, or null when it is not cached.</summary>
+    /// <summary>The cached copy of <paramref name="fileName"/> at <paramref name="revision"/>, or null when it is not cached (a link whose blob is gone is not).</summary>
     public string? TryGetCachedFile(string repoId, string fileName, string? revision = null)
     {
         string? commit = TryResolveCommit(repoId, revision);
@@ -73,7 +73,7 @@ public sealed class HubCache
         }
 
         string pointer = GetPointerPath(repoId, commit, fileName);
-        return File.Exists(pointer) ? pointer : null;
+        return SnapshotPointer.Exists(pointer) ? pointer : null;
     }
 
     /// <summary>Whether the cache records that <paramref name="fileName"/> does not exist at <paramref name="commitHash"/> (a <c>.no_exist</c> marker).</summary>

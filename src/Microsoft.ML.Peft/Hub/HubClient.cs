@@ -113,10 +113,14 @@ public sealed class HubClient : IDisposable
 
     /// <summary>
     /// Returns the cached path of a file (<c>snapshots/{commit}/{filename}</c>), downloading it first when needed. A
-    /// commit-hash revision already cached needs no request. When offline mode is on, or the Hub cannot be reached,
-    /// the cached copy of the revision is returned if there is one.
+    /// commit-hash revision already cached needs no request. When offline mode is on, the Hub cannot be reached, is
+    /// down, or refuses to describe the file (a private or gated repository without a valid token, a response that is
+    /// not the Hub's), the cached copy of the revision is returned if there is one, as <c>huggingface_hub</c> does.
     /// </summary>
     /// <exception cref="HubOfflineException">The Hub cannot be asked and the file is not cached.</exception>
+    /// <exception cref="HubRepositoryNotFoundException">The repository does not exist or needs a token, and the file is not cached.</exception>
+    /// <exception cref="HubRevisionNotFoundException">The revision does not exist (never answered from the cache).</exception>
+    /// <exception cref="HubRequestException">Any other error response, or a response that is not the Hub's, and the file is not cached.</exception>
     /// <exception cref="HubEntryNotFoundException">The file does not exist at that revision.</exception>
     /// <exception cref="HubChecksumMismatchException">The content does not match its announced SHA-256.</exception>
     /// <exception cref="HubSizeMismatchException">The content does not have the announced size.</exception>
@@ -138,7 +142,7 @@ public sealed class HubClient : IDisposable
             CachedHubFile file = await DownloadCoreAsync(repoId, fileName, rev, recordRevision: true, progress, cancellationToken).ConfigureAwait(false);
             return file.Path;
         }
-        catch (HubException e) when (e is HubOfflineException || e is HubRequestException { IsServerUnavailable: true })
+        catch (HubException e) when (CacheFallback.Allows(e))
         {
             if (Cache.TryGetCachedFile(repoId, fileName, rev) is { } cached)
             {
@@ -168,7 +172,7 @@ public sealed class HubClient : IDisposable
         if (HubNames.IsCommitHash(revision))
         {
             string pinned = Cache.GetPointerPath(repoId, revision, fileName);
-            if (File.Exists(pinned))
+            if (SnapshotPointer.Exists(pinned))
             {
                 return new CachedHubFile(pinned, revision);
             }
@@ -196,6 +200,11 @@ public sealed class HubClient : IDisposable
 
             throw;
         }
+        catch (HubException e) when (e is HubRequestException or HubRepositoryNotFoundException)
+        {
+            e.FromMetadataRequest = true;
+            throw;
+        }
         catch (Exception e) when (NetworkFailures.IsUnreachable(e, cancellationToken))
         {
             throw Unreachable(repoId, revision, fileName, e, notCached: false);
@@ -207,7 +216,7 @@ public sealed class HubClient : IDisposable
         }
 
         string pointer = Cache.GetPointerPath(repoId, metadata.CommitHash, fileName);
-        if (File.Exists(pointer))
+        if (SnapshotPointer.Exists(pointer))
         {
             return new CachedHubFile(pointer, metadata.CommitHash);
         }
@@ -223,7 +232,7 @@ public sealed class HubClient : IDisposable
                 newBlob = true;
             }
 
-            if (!File.Exists(pointer))
+            if (!SnapshotPointer.Exists(pointer))
             {
                 SnapshotLinker.Link(blob, pointer, newBlob);
             }

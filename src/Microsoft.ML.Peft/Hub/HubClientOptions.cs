@@ -18,13 +18,16 @@ public sealed class HubClientOptions
 
     /// <summary>
     /// The access token sent as <c>Authorization: Bearer</c> to the Hub (never to the storage it redirects to).
-    /// Null: <c>HF_TOKEN</c>, else none. Empty: send no token even when <c>HF_TOKEN</c> is set.
+    /// Null: found as <c>huggingface_hub</c> finds it: <c>HF_TOKEN</c>, else <c>HUGGING_FACE_HUB_TOKEN</c>, else the
+    /// token file <c>hf auth login</c> writes (<c>HF_TOKEN_PATH</c>, else <c>$HF_HOME/token</c>), with whitespace and
+    /// line breaks removed; else none. Empty: send no token even when one is configured.
     /// </summary>
     public string? Token { get; init; }
 
     /// <summary>
     /// Offline mode: never touch the network and serve everything from the cache. Null: on when <c>HF_HUB_OFFLINE</c>
-    /// (or the older <c>TRANSFORMERS_OFFLINE</c>) is <c>1</c>, <c>ON</c>, <c>YES</c> or <c>TRUE</c>.
+    /// is <c>1</c>, <c>ON</c>, <c>YES</c> or <c>TRUE</c>; when <c>HF_HUB_OFFLINE</c> is unset or empty, the older
+    /// <c>TRANSFORMERS_OFFLINE</c> decides instead (so <c>HF_HUB_OFFLINE=0</c> wins, as in <c>huggingface_hub</c>).
     /// </summary>
     public bool? Offline { get; init; }
 

@@ -28,4 +28,7 @@ public class HubException : IOException
 
     /// <summary>The file in the repository, or null when the error is not about one file.</summary>
     public string? FileName { get; }
+
+    /// <summary>Whether the Hub gave this error to the metadata (HEAD) request of a download, where a cached copy may serve (see <see cref="CacheFallback"/>).</summary>
+    internal bool FromMetadataRequest { get; set; }
 }

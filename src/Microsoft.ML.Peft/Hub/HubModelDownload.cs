@@ -53,7 +53,7 @@ internal sealed class HubModelDownload
         {
             return await DownloadAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (HubException e) when (e is HubOfflineException || e is HubRequestException { IsServerUnavailable: true })
+        catch (HubException e) when (CacheFallback.Allows(e))
         {
             if (cached != ModelSnapshotState.Unusable)
             {

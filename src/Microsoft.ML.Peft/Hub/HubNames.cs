@@ -7,7 +7,7 @@ internal static partial class HubNames
 {
     public const string DefaultRevision = "main";
 
-    private const int MaxRepoIdLength = 96;
+    private const int MaxRepoIdPartLength = 96;
 
     /// <summary>Whether <paramref name="revision"/> is a full commit hash (which never moves, unlike a branch or tag).</summary>
     public static bool IsCommitHash(string revision) => CommitHash().IsMatch(revision);
@@ -18,18 +18,13 @@ internal static partial class HubNames
     /// <summary>
     /// Checks a repository id the way the Hub does: <c>name</c> or <c>namespace/name</c>, each part of letters, digits,
     /// <c>-</c>, <c>_</c> and <c>.</c>, not starting or ending with <c>-</c> or <c>.</c>, no <c>--</c> or <c>..</c>,
-    /// at most 96 characters. Returns the reason it is invalid, or null.
+    /// each part at most 96 characters. Returns the reason it is invalid, or null.
     /// </summary>
     public static string? RepoIdProblem(string repoId)
     {
         if (repoId.Length == 0)
         {
             return "it is empty";
-        }
-
-        if (repoId.Length > MaxRepoIdLength)
-        {
-            return $"it is longer than {MaxRepoIdLength} characters";
         }
 
         if (repoId.Contains("--", StringComparison.Ordinal) || repoId.Contains("..", StringComparison.Ordinal))
@@ -43,11 +38,20 @@ internal static partial class HubNames
             return "it has more than one '/' (a Hub id is 'name' or 'namespace/name')";
         }
 
-        foreach (string part in parts)
+        for (int i = 0; i < parts.Length; i++)
         {
+            string part = parts[i];
             if (!RepoIdPart().IsMatch(part))
             {
                 return $"'{part}' is not made of letters, digits, '-', '_' and '.' (not starting or ending with '-' or '.')";
+            }
+
+            // huggingface_hub's REPO_ID_REGEX limits the name to 96 characters, not the whole id. Its namespace has no
+            // limit there; the same limit keeps models--{namespace}--{name} within a 255-byte folder name.
+            if (part.Length > MaxRepoIdPartLength)
+            {
+                string which = i == parts.Length - 1 ? "name" : "namespace";
+                return $"the {which} part is longer than {MaxRepoIdPartLength} characters ({part.Length})";
             }
         }
 

@@ -108,7 +108,7 @@ internal static class HubResponses
         {
             return new HubRepositoryNotFoundException(
                 $"The Hugging Face Hub has no model repository '{repoId}' ({detail}). Check the id; if the repository is private " +
-                "or gated, set HF_TOKEN (or HubClientOptions.Token) to an access token that can read it.",
+                "or gated, set HF_TOKEN (or log in with `hf auth login`, or set HubClientOptions.Token) to an access token that can read it.",
                 repoId, revision, fileName);
         }
 
@@ -130,7 +130,7 @@ internal static class HubResponses
         {
             return new HubRequestException(
                 $"The Hugging Face Hub repository '{repoId}' is gated ({detail}): accept its conditions on the model page, then set " +
-                "HF_TOKEN (or HubClientOptions.Token) to an access token of that account.",
+                "HF_TOKEN (or log in with `hf auth login`, or set HubClientOptions.Token) to an access token of that account.",
                 response.StatusCode, repoId, revision, fileName);
         }
 

@@ -10,12 +10,12 @@ internal static class ModelSnapshotFiles
     public static ModelSnapshotState Inspect(HubCache cache, string repoId, string commitHash, IReadOnlyList<string> optionalFileNames)
     {
         string folder = cache.GetSnapshotFolder(repoId, commitHash);
-        if (!File.Exists(Path.Combine(folder, ConfigFileName)) || !HasWeights(folder))
+        if (!SnapshotPointer.Exists(Path.Combine(folder, ConfigFileName)) || !HasWeights(folder))
         {
             return ModelSnapshotState.Unusable;
         }
 
-        bool complete = optionalFileNames.All(name => File.Exists(Path.Combine(folder, name)) || cache.IsKnownMissing(repoId, commitHash, name));
+        bool complete = optionalFileNames.All(name => SnapshotPointer.Exists(Path.Combine(folder, name)) || cache.IsKnownMissing(repoId, commitHash, name));
         return complete ? ModelSnapshotState.Complete : ModelSnapshotState.Usable;
     }
 
@@ -25,20 +25,20 @@ internal static class ModelSnapshotFiles
 
     private static bool HasWeights(string folder)
     {
-        if (File.Exists(Path.Combine(folder, CheckpointFiles.SingleFileName)))
+        if (SnapshotPointer.Exists(Path.Combine(folder, CheckpointFiles.SingleFileName)))
         {
             return true;
         }
 
         string index = Path.Combine(folder, CheckpointFiles.ShardIndexFileName);
-        if (!File.Exists(index))
+        if (!SnapshotPointer.Exists(index))
         {
             return false;
         }
 
         try
         {
-            return ShardFileNames(index).All(shard => File.Exists(Path.Combine(folder, shard)));
+            return ShardFileNames(index).All(shard => SnapshotPointer.Exists(Path.Combine(folder, shard)));
         }
         catch (SafeTensorsFormatException)
         {

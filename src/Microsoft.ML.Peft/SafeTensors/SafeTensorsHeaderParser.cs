@@ -143,12 +143,20 @@ internal static class SafeTensorsHeaderParser
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             string field = reader.GetString()!;
+            reader.Read();
+            if (field is not ("dtype" or "shape" or "data_offsets"))
+            {
+                // The reference reader (a serde struct without deny_unknown_fields) ignores other members, so files that
+                // tools annotate open there; ignoring them here opens the same files.
+                reader.Skip();
+                continue;
+            }
+
             if (!seenFields.Add(field))
             {
                 throw new SafeTensorsFormatException(path, SafeTensorsViolation.DuplicateKey, $"tensor '{name}' names '{field}' more than once.");
             }
 
-            reader.Read();
             switch (field)
             {
                 case "dtype":
@@ -166,9 +174,6 @@ internal static class SafeTensorsHeaderParser
                 case "data_offsets":
                     offsets = ReadWholeNumbers(path, name, "data_offsets", ref reader, SafeTensorsViolation.InvalidOffsets);
                     break;
-                default:
-                    throw new SafeTensorsFormatException(path, SafeTensorsViolation.InvalidTensorEntry,
-                        $"tensor '{name}' has an unknown field '{field}'; the allowed fields are dtype, shape and data_offsets.");
             }
         }
 

@@ -27,7 +27,7 @@ public enum SafeTensorsViolation
     /// <summary><c>__metadata__</c> is not an object whose values are all strings.</summary>
     InvalidMetadata,
 
-    /// <summary>A tensor entry is not a JSON object, or holds a field other than <c>dtype</c>, <c>shape</c> and <c>data_offsets</c>.</summary>
+    /// <summary>A tensor entry is not a JSON object. (Fields other than <c>dtype</c>, <c>shape</c> and <c>data_offsets</c> are ignored, as by the reference reader.)</summary>
     InvalidTensorEntry,
 
     /// <summary>A tensor entry lacks <c>dtype</c>, <c>shape</c> or <c>data_offsets</c>.</summary>

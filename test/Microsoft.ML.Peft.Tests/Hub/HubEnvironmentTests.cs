@@ -1,4 +1,5 @@
 using Microsoft.ML.Peft.Hub;
+using Microsoft.ML.Peft.Tests.Infrastructure;
 
 namespace Microsoft.ML.Peft.Tests.Hub;
 
@@ -45,11 +46,96 @@ public sealed class HubEnvironmentTests
         Assert.Equal(offline, With(("TRANSFORMERS_OFFLINE", value)).Offline);
     }
 
-    [Fact]
-    public void TokenComesFromHfToken()
+    // huggingface_hub: HF_HUB_OFFLINE decides when it is set at all, TRANSFORMERS_OFFLINE only when it is not.
+    [Theory]
+    [InlineData("0", "1", false)]
+    [InlineData("false", "1", false)]
+    [InlineData("1", "0", true)]
+    [InlineData("", "1", true)]
+    [InlineData(null, "yes", true)]
+    [InlineData(null, null, false)]
+    public void HfHubOfflineTakesPrecedenceOverTransformersOffline(string? hfHubOffline, string? transformersOffline, bool offline)
     {
-        Assert.Null(With().Token);
-        Assert.Equal("hf_abc", With(("HF_TOKEN", "hf_abc")).Token);
+        var variables = new List<(string, string)>();
+        if (hfHubOffline is not null)
+        {
+            variables.Add(("HF_HUB_OFFLINE", hfHubOffline));
+        }
+
+        if (transformersOffline is not null)
+        {
+            variables.Add(("TRANSFORMERS_OFFLINE", transformersOffline));
+        }
+
+        Assert.Equal(offline, With([.. variables]).Offline);
+    }
+
+    [Fact]
+    public void TokenComesFromHfTokenThenTheLegacyVariable()
+    {
+        Assert.Null(With(("HF_HOME", "/no/such/hf-home")).Token);
+        Assert.Equal("hf_abc", With(("HF_TOKEN", "hf_abc"), ("HUGGING_FACE_HUB_TOKEN", "hf_old")).Token);
+        Assert.Equal("hf_old", With(("HF_TOKEN", ""), ("HUGGING_FACE_HUB_TOKEN", "hf_old")).Token);
+        Assert.Equal("hf_old", With(("HUGGING_FACE_HUB_TOKEN", " hf_old\r\n")).Token);
+    }
+
+    [Fact]
+    public void TokenFileWrittenByTheCliLoginIsRead()
+    {
+        using var home = new TemporaryFolder();
+        File.WriteAllText(Path.Combine(home.Path, "token"), "hf_from_file\n");
+
+        Assert.Equal("hf_from_file", With(("HF_HOME", home.Path)).Token);
+        Assert.Equal("hf_env", With(("HF_HOME", home.Path), ("HF_TOKEN", "hf_env")).Token);
+        // A variable that cleans to nothing is no token, so the file is used, as huggingface_hub's get_token does.
+        Assert.Equal("hf_from_file", With(("HF_HOME", home.Path), ("HF_TOKEN", " \n")).Token);
+    }
+
+    [Fact]
+    public void TokenPathVariableNamesTheTokenFile()
+    {
+        using var folder = new TemporaryFolder();
+        string tokenPath = Path.Combine(folder.Path, "secret");
+        File.WriteAllText(tokenPath, "  hf_secret\r\n");
+        File.WriteAllText(Path.Combine(folder.Path, "token"), "hf_ignored");
+
+        Assert.Equal("hf_secret", With(("HF_TOKEN_PATH", tokenPath), ("HF_HOME", folder.Path)).Token);
+    }
+
+    [Fact]
+    public void TokenFileUnderTheDefaultHomeIsRead()
+    {
+        using var userHome = new TemporaryFolder();
+        Directory.CreateDirectory(Path.Combine(userHome.Path, ".cache", "huggingface"));
+        File.WriteAllText(Path.Combine(userHome.Path, ".cache", "huggingface", "token"), "hf_default");
+        var environment = new HubEnvironment(_ => null, userHome.Path);
+
+        Assert.Equal("hf_default", environment.Token);
+    }
+
+    [Fact]
+    public void BlankTokenFileMeansNoToken()
+    {
+        using var home = new TemporaryFolder();
+        File.WriteAllText(Path.Combine(home.Path, "token"), " \n\n");
+
+        Assert.Null(With(("HF_HOME", home.Path)).Token);
+    }
+
+    [Fact]
+    public async Task ClientSendsTheTokenFromTheFile()
+    {
+        using var home = new TemporaryFolder();
+        File.WriteAllText(Path.Combine(home.Path, "token"), "hf_file_token\n");
+        using var server = new FakeHubServer();
+        server.AddRepository("tiny-org/tiny-bert").Commit(HubTestContext.ModelFiles());
+        using var handler = new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false };
+        HubEnvironment environment = With(("HF_HOME", home.Path));
+
+        using var client = new HubClient(new HubClientOptions { Endpoint = server.Endpoint, HttpMessageHandler = handler, Offline = false }, environment);
+        await client.GetFileMetadataAsync("tiny-org/tiny-bert", "config.json");
+
+        Assert.Equal("Bearer hf_file_token", server.Requests[^1].Authorization);
     }
 
     [Fact]

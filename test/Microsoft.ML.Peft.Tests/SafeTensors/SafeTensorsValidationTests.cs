@@ -156,11 +156,44 @@ public sealed class SafeTensorsValidationTests : IDisposable
     [Theory]
     [InlineData("{\"w\":5}", "described by a number")]
     [InlineData("{\"w\":[\"F32\",[1],[0,4]]}", "described by an array")]
-    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"offsets\":[0,4]}}", "unknown field 'offsets'")]
     public void TensorEntryThatIsNotTheExpectedObjectIsRejected(string header, string expected)
     {
         string path = HandBuiltSafeTensors.Write(_folder, header, new byte[4]);
         AssertRejected(path, SafeTensorsViolation.InvalidTensorEntry, "tensor 'w'", expected);
+    }
+
+    // The reference reader (serde, no deny_unknown_fields) ignores members it does not know, so files that tools annotate still open.
+    [Theory]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"extra\":1}}")]
+    [InlineData("{\"w\":{\"note\":{\"a\":[1,{\"b\":null}]},\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}")]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"x\":\"a\",\"shape\":[1],\"x\":[true],\"data_offsets\":[0,4]}}")]
+    public void UnknownFieldsOfATensorEntryAreIgnored(string header)
+    {
+        string path = HandBuiltSafeTensors.Write(_folder, header, HandBuiltSafeTensors.Floats(2.5f));
+
+        using SafeTensorsFile file = SafeTensors.Open(path);
+
+        Assert.Equal(["w"], file.Keys);
+        Assert.Equal([1L], file.GetShape("w"));
+        using TorchSharp.torch.Tensor w = file.Read("w");
+        Assert.Equal(2.5f, w.item<float>());
+    }
+
+    [Theory]
+    [InlineData("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"dtype\":\"F32\"}}", "'dtype' more than once")]
+    [InlineData("{\"w\":{\"extra\":1,\"shape\":[1],\"data_offsets\":[0,4]}}", "has no 'dtype' field")]
+    public void UnknownFieldsDoNotExcuseRequiredFields(string header, string expected)
+    {
+        string path = HandBuiltSafeTensors.Write(_folder, header, new byte[4]);
+        var error = Assert.Throws<SafeTensorsFormatException>(() => SafeTensors.Open(path).Dispose());
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void IllTypedRequiredFieldNextToAnUnknownOneIsRejected()
+    {
+        string path = HandBuiltSafeTensors.Write(_folder, "{\"w\":{\"extra\":\"x\",\"dtype\":7,\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]);
+        AssertRejected(path, SafeTensorsViolation.InvalidFieldType, "tensor 'w' has a dtype that is a number");
     }
 
     [Theory]
