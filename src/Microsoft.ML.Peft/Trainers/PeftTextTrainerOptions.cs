@@ -27,7 +27,7 @@ public abstract class PeftTextTrainerOptions : PeftTrainerOptions
     /// <summary>The branch, tag or commit of a Hub <see cref="BaseModel"/>; null for <c>main</c>.</summary>
     public string? BaseModelRevision { get; set; }
 
-    /// <summary>The Hub client for a Hub <see cref="BaseModel"/>; null configures one from the environment (<c>HF_ENDPOINT</c>, <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c>, <c>HF_HUB_OFFLINE</c>).</summary>
+    /// <summary>The Hub client for a Hub <see cref="BaseModel"/>; null configures one from the environment (<c>HF_ENDPOINT</c>, <c>HF_HUB_CACHE</c>, <c>HF_TOKEN</c> or the token file of <c>hf auth login</c>, <c>HF_HUB_OFFLINE</c>).</summary>
     public HubClient? Hub { get; set; }
 
     /// <summary>
