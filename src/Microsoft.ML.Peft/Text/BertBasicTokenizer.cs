@@ -58,13 +58,13 @@ internal sealed class BertBasicTokenizer(bool cleanText, bool handleChineseChara
     }
 
     /// <summary>Appends the (start, length) of each word of <paramref name="normalized"/>: white space separates, punctuation stands alone.</summary>
-    public static void SplitWords(string normalized, List<(int Start, int Length)> words)
+    public static void SplitWords(ReadOnlySpan<char> normalized, List<(int Start, int Length)> words)
     {
         int wordStart = -1;
         int position = 0;
         while (position < normalized.Length)
         {
-            Rune.DecodeFromUtf16(normalized.AsSpan(position), out Rune rune, out int consumed);
+            Rune.DecodeFromUtf16(normalized[position..], out Rune rune, out int consumed);
             bool whitespace = Rune.IsWhiteSpace(rune) || IsCleanedToSpace(rune);
             bool punctuation = !whitespace && IsPunctuation(rune);
             if (whitespace || punctuation)

@@ -16,12 +16,12 @@ namespace Microsoft.ML.Peft.Text;
 public sealed class BertTextTokenizer : TextTokenizer
 {
     private readonly WordPieceTokenizer _wordPiece;
-    private readonly BertBasicTokenizer _basic;
     private readonly BertTokenizerOptions _options;
 
     private BertTextTokenizer(
         string?[] vocabulary,
         WordPieceTokenizer wordPiece,
+        BertBasicTokenizer basic,
         BertTokenizerOptions options,
         SpecialTokenIds specialIds,
         IReadOnlyCollection<SpecialToken> specialTokens)
@@ -34,11 +34,11 @@ public sealed class BertTextTokenizer : TextTokenizer
             endIds: [specialIds.Separator],
             usesTokenTypeIds: true,
             specialTokens,
-            options.SplitSpecialTokens)
+            options.SplitSpecialTokens,
+            basic.Normalize)
     {
         _wordPiece = wordPiece;
         _options = options;
-        _basic = new BertBasicTokenizer(options.CleanText, options.HandleChineseCharacters, options.EffectiveStripAccents, options.LowerCase);
         ClassificationTokenId = specialIds.Classification;
         SeparatorTokenId = specialIds.Separator;
         UnknownTokenId = specialIds.Unknown;
@@ -60,7 +60,11 @@ public sealed class BertTextTokenizer : TextTokenizer
     /// <summary>A copy of the settings in effect.</summary>
     public BertTokenizerOptions Options => _options.Clone();
 
-    /// <summary>Creates the tokenizer from a WordPiece vocab.txt (one token per line, id = line number from 0).</summary>
+    /// <summary>
+    /// Creates the tokenizer from a WordPiece vocab.txt (one token per line, id = line number from 0). A token on more
+    /// than one line takes the id of its last line, and the earlier lines' ids map to no token, as in Hugging Face's
+    /// <c>load_vocab</c>.
+    /// </summary>
     public static BertTextTokenizer FromVocabFile(string vocabPath, BertTokenizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(vocabPath);
@@ -73,7 +77,10 @@ public sealed class BertTextTokenizer : TextTokenizer
         return FromVocab(stream, options, vocabPath);
     }
 
-    /// <summary>Creates the tokenizer from a vocab.txt stream; <paramref name="sourceName"/> names it in errors.</summary>
+    /// <summary>
+    /// Creates the tokenizer from a vocab.txt stream (repeated tokens as in <see cref="FromVocabFile"/>);
+    /// <paramref name="sourceName"/> names it in errors.
+    /// </summary>
     public static BertTextTokenizer FromVocab(Stream vocabStream, BertTokenizerOptions? options = null, string sourceName = "vocabulary stream")
     {
         ArgumentNullException.ThrowIfNull(vocabStream);
@@ -89,6 +96,20 @@ public sealed class BertTextTokenizer : TextTokenizer
         if (lines.Count == 0)
         {
             throw new TokenizerFileException(sourceName, "the vocabulary is empty; expected one WordPiece token per line.");
+        }
+
+        // Hugging Face's load_vocab does vocab[token] = line: the last line of a repeated token wins, and the ids of
+        // its earlier lines have no token (Microsoft.ML.Tokenizers would throw on the repeat).
+        var lastLine = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int id = 0; id < lines.Count; id++)
+        {
+            string token = lines[id]!;
+            if (lastLine.TryGetValue(token, out int earlier))
+            {
+                lines[earlier] = null;
+            }
+
+            lastLine[token] = id;
         }
 
         return Create(lines.ToArray(), options?.Clone() ?? new BertTokenizerOptions(), [], sourceName);
@@ -111,16 +132,43 @@ public sealed class BertTextTokenizer : TextTokenizer
         HuggingFaceTokenizerConfig.LoadFolder(folder, ParseTokenizerJson, config => FromVocabFolder(folder, config));
 
     /// <inheritdoc />
-    private protected override void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids)
+    private protected override void AppendNormalizedTextIds(ReadOnlySpan<char> normalized, List<int> ids)
     {
-        string normalized = _basic.Normalize(text);
         var words = new List<(int Start, int Length)>();
         BertBasicTokenizer.SplitWords(normalized, words);
         foreach ((int start, int length) in words)
         {
+            ReadOnlySpan<char> word = normalized.Slice(start, length);
+
+            // Hugging Face counts characters (code points); Microsoft.ML.Tokenizers would count UTF-16 units.
+            if (ExceedsCharacters(word, _options.MaxInputCharsPerWord))
+            {
+                ids.Add(UnknownTokenId);
+                continue;
+            }
+
             // The word is final: no further pre-tokenization or normalization inside Microsoft.ML.Tokenizers.
-            ids.AddRange(_wordPiece.EncodeToIds(normalized.AsSpan(start, length), considerPreTokenization: false, considerNormalization: false));
+            ids.AddRange(_wordPiece.EncodeToIds(word, considerPreTokenization: false, considerNormalization: false));
         }
+    }
+
+    private static bool ExceedsCharacters(ReadOnlySpan<char> word, int maxCharacters)
+    {
+        if (word.Length <= maxCharacters)
+        {
+            return false;
+        }
+
+        int count = 0;
+        foreach (Rune _ in word.EnumerateRunes())
+        {
+            if (++count > maxCharacters)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>A folder without tokenizer.json: its vocab.txt.</summary>
@@ -329,10 +377,28 @@ public sealed class BertTextTokenizer : TextTokenizer
             }
         }
 
+        // Microsoft.ML.Tokenizers takes ids from line numbers, so a gap needs a line of its own: one with a space,
+        // which no word can hold, and unlike every token (it rejects repeats).
+        var tokens = new HashSet<string>(vocabulary.OfType<string>(), StringComparer.Ordinal);
         var text = new StringBuilder();
         for (int id = 0; id < vocabulary.Length; id++)
         {
-            text.Append(vocabulary[id] ?? $"[no token {id}]").Append('\n');
+            string? line = vocabulary[id];
+            if (line is null)
+            {
+                line = $"[no token {id}]";
+                while (!tokens.Add(line))
+                {
+                    line += " ";
+                }
+            }
+
+            text.Append(line).Append('\n');
+        }
+
+        if (options.MaxInputCharsPerWord <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxInputCharsPerWord, "MaxInputCharsPerWord must be positive.");
         }
 
         WordPieceTokenizer wordPiece;
@@ -342,11 +408,15 @@ public sealed class BertTextTokenizer : TextTokenizer
             {
                 UnknownToken = options.UnknownToken,
                 ContinuingSubwordPrefix = options.ContinuingSubwordPrefix,
-                MaxInputCharsPerWord = options.MaxInputCharsPerWord,
+
+                // Our own check counts characters (see AppendNormalizedTextIds); a word it lets through has at most
+                // two UTF-16 units per character, which this limit must not turn into [UNK].
+                MaxInputCharsPerWord = (int)Math.Min(2L * options.MaxInputCharsPerWord, int.MaxValue / 2),
             });
         }
 
-        return new BertTextTokenizer(vocabulary, wordPiece, options, specialIds, specialTokens)
+        var basic = new BertBasicTokenizer(options.CleanText, options.HandleChineseCharacters, options.EffectiveStripAccents, options.LowerCase);
+        return new BertTextTokenizer(vocabulary, wordPiece, basic, options, specialIds, specialTokens)
         {
             Definition = new BertTokenizerDefinition(vocabulary, options.Clone(), addedTokens.ToArray()),
         };

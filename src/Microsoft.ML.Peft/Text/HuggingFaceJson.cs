@@ -92,7 +92,7 @@ internal static class HuggingFaceJson
             ?? throw new TokenizerFileException(path, $"'{name}' must be a string or an object with \"content\".");
     }
 
-    /// <summary>The <c>added_tokens</c> array of a tokenizer.json.</summary>
+    /// <summary>The <c>added_tokens</c> array of a tokenizer.json, with each token's lstrip, rstrip, normalized and single_word.</summary>
     public static List<SpecialToken> AddedTokens(JsonElement root, string path)
     {
         var tokens = new List<SpecialToken>();
@@ -114,7 +114,16 @@ internal static class HuggingFaceJson
                 ?? throw new TokenizerFileException(path, $"added_tokens[{index}] has no \"content\".");
             int id = Int32(item, "id", path)
                 ?? throw new TokenizerFileException(path, $"added_tokens[{index}] ('{content}') has no \"id\".");
-            tokens.Add(new SpecialToken(content, id, Boolean(item, "lstrip", path) ?? false, Boolean(item, "rstrip", path) ?? false));
+            // Hugging Face writes every field; a hand-written entry without "normalized" follows AddedToken::from
+            // (special tokens are not normalized, others are) and, without "special" either, matches verbatim as before.
+            bool? special = Boolean(item, "special", path);
+            tokens.Add(new SpecialToken(
+                content,
+                id,
+                StripLeft: Boolean(item, "lstrip", path) ?? false,
+                StripRight: Boolean(item, "rstrip", path) ?? false,
+                Normalized: Boolean(item, "normalized", path) ?? special == false,
+                SingleWord: Boolean(item, "single_word", path) ?? false));
             index++;
         }
 

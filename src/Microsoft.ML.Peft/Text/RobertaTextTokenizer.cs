@@ -45,7 +45,8 @@ public sealed class RobertaTextTokenizer : TextTokenizer
             endIds: [endId],
             usesTokenTypeIds: false,
             specialTokens,
-            options.SplitSpecialTokens)
+            options.SplitSpecialTokens,
+            normalize: null)
     {
         _bpe = bpe;
         _options = options;
@@ -124,15 +125,17 @@ public sealed class RobertaTextTokenizer : TextTokenizer
         HuggingFaceTokenizerConfig.LoadFolder(folder, ParseTokenizerJson, config => FromVocabAndMergesFolder(folder, config));
 
     /// <inheritdoc />
-    private protected override void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids)
+    private protected override void AppendNormalizedTextIds(ReadOnlySpan<char> normalized, List<int> ids)
     {
-        if (_options.AddPrefixSpace && text.Length > 0 && !char.IsWhiteSpace(text[0]))
+        // As the fast tokenizer's ByteLevel pre-tokenizer: only a leading ' ' makes the prefix unnecessary ("\nHello"
+        // still gets one; the slow RobertaTokenizer's isspace() would not add it).
+        if (_options.AddPrefixSpace && normalized.Length > 0 && normalized[0] != ' ')
         {
-            ids.AddRange(_bpe.EncodeToIds(string.Concat(" ", text)));
+            ids.AddRange(_bpe.EncodeToIds(string.Concat(" ", normalized)));
         }
         else
         {
-            ids.AddRange(_bpe.EncodeToIds(text));
+            ids.AddRange(_bpe.EncodeToIds(normalized));
         }
     }
 

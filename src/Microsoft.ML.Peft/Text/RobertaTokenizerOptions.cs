@@ -5,7 +5,8 @@ public sealed class RobertaTokenizerOptions
 {
     /// <summary>
     /// Put a space before text that does not start with one, so the first word is encoded like any other
-    /// ("Ġhello" instead of "hello"), as Hugging Face's <c>add_prefix_space</c>. Default false.
+    /// ("Ġhello" instead of "hello"), as Hugging Face's <c>add_prefix_space</c>. Only a space (' ') counts: text that
+    /// starts with another white space character, such as a newline, gets the space too, as in the fast tokenizer. Default false.
     /// </summary>
     public bool AddPrefixSpace { get; set; }
 

@@ -1,8 +1,12 @@
+using System.Globalization;
+using System.Text;
+
 namespace Microsoft.ML.Peft.Text;
 
 /// <summary>
-/// Splits raw text into plain segments and special tokens, so that e.g. "a [SEP] b" keeps [SEP] as one id
-/// instead of WordPiece-ing "[", "sep", "]" (Hugging Face matches special tokens before normalizing).
+/// Splits text into plain segments and special tokens, so that e.g. "a [SEP] b" keeps [SEP] as one id instead of
+/// WordPiece-ing "[", "sep", "]". Matches as Hugging Face's AddedVocabulary does: leftmost first, longest at a
+/// position, never overlapping.
 /// </summary>
 internal sealed class SpecialTokenSplitter
 {
@@ -26,34 +30,42 @@ internal sealed class SpecialTokenSplitter
     /// <summary>
     /// Calls <paramref name="onText"/> for each plain segment (never empty) and <paramref name="onSpecial"/> for each special token, in order.
     /// </summary>
-    public void Split(string text, Action<ReadOnlyMemory<char>> onText, Action<SpecialToken> onSpecial)
+    public void Split(ReadOnlyMemory<char> text, Action<ReadOnlyMemory<char>> onText, Action<SpecialToken> onSpecial)
     {
         if (_tokensLongestFirst.Length == 0)
         {
             if (text.Length > 0)
             {
-                onText(text.AsMemory());
+                onText(text);
             }
 
             return;
         }
 
+        ReadOnlySpan<char> span = text.Span;
         int segmentStart = 0;
         int position = 0;
         bool stripNextLeadingSpace = false;
-        while (position < text.Length)
+        while (position < span.Length)
         {
-            int candidate = text.AsSpan(position).IndexOfAny(_firstCharacters);
+            int candidate = span[position..].IndexOfAny(_firstCharacters);
             if (candidate < 0)
             {
                 break;
             }
 
             position += candidate;
-            SpecialToken? match = MatchAt(text, position);
+            SpecialToken? match = MatchAt(span, position);
             if (match is null)
             {
                 position++;
+                continue;
+            }
+
+            if (match.SingleWord && !StandsAlone(span, position, match.Content.Length))
+            {
+                // Hugging Face drops such a match but still resumes after it: its matches never overlap.
+                position += match.Content.Length;
                 continue;
             }
 
@@ -67,11 +79,11 @@ internal sealed class SpecialTokenSplitter
         EmitSegment(text, segmentStart, text.Length, stripNextLeadingSpace, stripTrailing: false, onText);
     }
 
-    private SpecialToken? MatchAt(string text, int position)
+    private SpecialToken? MatchAt(ReadOnlySpan<char> text, int position)
     {
         foreach (SpecialToken token in _tokensLongestFirst)
         {
-            if (text.AsSpan(position).StartsWith(token.Content, StringComparison.Ordinal))
+            if (text[position..].StartsWith(token.Content, StringComparison.Ordinal))
             {
                 return token;
             }
@@ -80,11 +92,30 @@ internal sealed class SpecialTokenSplitter
         return null;
     }
 
-    private static void EmitSegment(string text, int start, int end, bool stripLeading, bool stripTrailing, Action<ReadOnlyMemory<char>> onText)
+    /// <summary>Whether the match has no word character right before or right after it (the edges of the text count as neither).</summary>
+    private static bool StandsAlone(ReadOnlySpan<char> text, int start, int length)
     {
+        int end = start + length;
+        bool wordBefore = start > 0 && Rune.DecodeLastFromUtf16(text[..start], out Rune before, out _) == System.Buffers.OperationStatus.Done && IsWordCharacter(before);
+        bool wordAfter = end < text.Length && Rune.DecodeFromUtf16(text[end..], out Rune after, out _) == System.Buffers.OperationStatus.Done && IsWordCharacter(after);
+        return !wordBefore && !wordAfter;
+    }
+
+    // Rust regex's Unicode \w, which Hugging Face uses for single_word: Alphabetic, marks, decimal digits, connector
+    // punctuation and the joiners. Alphabetic is approximated by letters and letter numbers.
+    private static bool IsWordCharacter(Rune rune) =>
+        rune.Value is 0x200C or 0x200D
+        || Rune.GetUnicodeCategory(rune) is UnicodeCategory.UppercaseLetter or UnicodeCategory.LowercaseLetter
+            or UnicodeCategory.TitlecaseLetter or UnicodeCategory.ModifierLetter or UnicodeCategory.OtherLetter
+            or UnicodeCategory.LetterNumber or UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark
+            or UnicodeCategory.EnclosingMark or UnicodeCategory.DecimalDigitNumber or UnicodeCategory.ConnectorPunctuation;
+
+    private static void EmitSegment(ReadOnlyMemory<char> text, int start, int end, bool stripLeading, bool stripTrailing, Action<ReadOnlyMemory<char>> onText)
+    {
+        ReadOnlySpan<char> span = text.Span;
         if (stripLeading)
         {
-            while (start < end && char.IsWhiteSpace(text[start]))
+            while (start < end && char.IsWhiteSpace(span[start]))
             {
                 start++;
             }
@@ -92,7 +123,7 @@ internal sealed class SpecialTokenSplitter
 
         if (stripTrailing)
         {
-            while (end > start && char.IsWhiteSpace(text[end - 1]))
+            while (end > start && char.IsWhiteSpace(span[end - 1]))
             {
                 end--;
             }
@@ -100,7 +131,7 @@ internal sealed class SpecialTokenSplitter
 
         if (end > start)
         {
-            onText(text.AsMemory(start, end - start));
+            onText(text[start..end]);
         }
     }
 }

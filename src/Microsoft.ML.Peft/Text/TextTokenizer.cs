@@ -1,13 +1,17 @@
 namespace Microsoft.ML.Peft.Text;
 
 /// <summary>
-/// The part that BERT and RoBERTa tokenizers share: special tokens matched in the raw text, the special-token
-/// template around one or two sentences, truncation (longest first for pairs) and padded batches.
+/// The part that BERT and RoBERTa tokenizers share: special and added tokens matched in the text (as Hugging Face's
+/// AddedVocabulary does: first the non-normalized ones in the raw text, then the normalized ones in the normalized
+/// rest), the special-token template around one or two sentences, truncation (longest first for pairs) and padded batches.
 /// </summary>
 public abstract class TextTokenizer : ITextTokenizer
 {
     private readonly string?[] _vocabulary;
-    private readonly SpecialTokenSplitter _splitter;
+    private readonly SpecialToken[] _matchedTokens;
+    private readonly TextNormalization? _normalize;
+    private readonly SpecialTokenSplitter _rawSplitter;
+    private readonly SpecialTokenSplitter _normalizedSplitter;
     private readonly int[] _startIds;
     private readonly int[] _betweenIds;
     private readonly int[] _endIds;
@@ -21,7 +25,8 @@ public abstract class TextTokenizer : ITextTokenizer
     /// <param name="endIds">The ids that close every encoding.</param>
     /// <param name="usesTokenTypeIds">Whether the second sentence of a pair is segment 1.</param>
     /// <param name="specialTokens">The special and added tokens; their ids may lie beyond <paramref name="vocabulary"/>.</param>
-    /// <param name="splitSpecialTokens">Whether <paramref name="specialTokens"/> are matched verbatim in input text.</param>
+    /// <param name="splitSpecialTokens">Whether <paramref name="specialTokens"/> are matched in input text.</param>
+    /// <param name="normalize">The normalizer, applied to text and to normalized tokens before matching them; null for none.</param>
     private protected TextTokenizer(
         string?[] vocabulary,
         int paddingTokenId,
@@ -31,7 +36,8 @@ public abstract class TextTokenizer : ITextTokenizer
         int[] endIds,
         bool usesTokenTypeIds,
         IReadOnlyCollection<SpecialToken> specialTokens,
-        bool splitSpecialTokens)
+        bool splitSpecialTokens,
+        TextNormalization? normalize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, startIds.Length + endIds.Length, nameof(maxLength));
         _vocabulary = vocabulary;
@@ -42,7 +48,15 @@ public abstract class TextTokenizer : ITextTokenizer
         _betweenIds = betweenIds;
         _endIds = endIds;
         UsesTokenTypeIds = usesTokenTypeIds;
-        _splitter = new SpecialTokenSplitter(splitSpecialTokens ? specialTokens : []);
+        _normalize = normalize;
+
+        // The first entry of a content wins (added tokens come before the defaults, so their settings hold).
+        _matchedTokens = splitSpecialTokens
+            ? specialTokens.Where(t => t.Content.Length > 0).GroupBy(t => t.Content, StringComparer.Ordinal).Select(g => g.First()).ToArray()
+            : [];
+        _rawSplitter = new SpecialTokenSplitter(_matchedTokens.Where(t => !t.Normalized));
+        _normalizedSplitter = new SpecialTokenSplitter(
+            _matchedTokens.Where(t => t.Normalized).Select(t => normalize is null ? t : t with { Content = normalize(t.Content) }));
     }
 
     /// <inheritdoc />
@@ -57,9 +71,12 @@ public abstract class TextTokenizer : ITextTokenizer
     /// <inheritdoc />
     public bool UsesTokenTypeIds { get; }
 
-    /// <summary>The special tokens that are matched verbatim in input text, with their ids.</summary>
+    /// <summary>
+    /// The special and added tokens that are matched in input text, with their ids: verbatim, or after normalization
+    /// for those that tokenizer.json marks <c>"normalized": true</c>.
+    /// </summary>
     public IReadOnlyDictionary<string, int> SpecialTokens =>
-        _splitter.Tokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
+        _matchedTokens.ToDictionary(t => t.Content, t => t.Id, StringComparer.Ordinal);
 
     /// <inheritdoc />
     public int NumberOfSpecialTokens(bool pair) =>
@@ -166,11 +183,18 @@ public abstract class TextTokenizer : ITextTokenizer
         return TokenizedBatch.Pad(rows, PaddingTokenId);
     }
 
-    /// <summary>Appends the ids of text that holds no special tokens.</summary>
-    private protected abstract void AppendPlainTextIds(ReadOnlySpan<char> text, List<int> ids);
+    /// <summary>Appends the ids of normalized text that holds no special tokens.</summary>
+    private protected abstract void AppendNormalizedTextIds(ReadOnlySpan<char> normalized, List<int> ids);
 
     private void AppendIds(string text, List<int> ids) =>
-        _splitter.Split(text, segment => AppendPlainTextIds(segment.Span, ids), special => ids.Add(special.Id));
+        _rawSplitter.Split(
+            text.AsMemory(),
+            raw =>
+            {
+                ReadOnlyMemory<char> normalized = _normalize is null ? raw : _normalize(raw.Span).AsMemory();
+                _normalizedSplitter.Split(normalized, piece => AppendNormalizedTextIds(piece.Span, ids), special => ids.Add(special.Id));
+            },
+            special => ids.Add(special.Id));
 
     private int ContentBudget(int? maxLength, bool pair)
     {

@@ -2,28 +2,34 @@ namespace Microsoft.ML.Peft.Text;
 
 /// <summary>
 /// Writes a tokenizer to a binary stream and reads it back exactly (vocabulary, merges, options and added special
-/// tokens), so a saved model carries its tokenizer and needs no files beside it. Layout version 1:
-/// <c>kind (byte: 1 = BERT WordPiece, 2 = RoBERTa byte-level BPE)</c> then the kind's fields.
+/// tokens), so a saved model carries its tokenizer and needs no files beside it. Layout:
+/// <c>version (byte), kind (byte: 1 = BERT WordPiece, 2 = RoBERTa byte-level BPE)</c> then the kind's fields.
+/// Version 2 adds each added token's <c>normalized</c> and <c>single_word</c>; a tokenizer that uses neither is
+/// still written as version 1, so that older readers keep loading it.
 /// </summary>
 internal static class TokenizerPersistence
 {
-    private const byte LayoutVersion = 1;
+    private const byte FirstLayoutVersion = 1;
+    private const byte AddedTokenMatchingLayoutVersion = 2;
     private const byte BertKind = 1;
     private const byte RobertaKind = 2;
 
     /// <summary>Writes <paramref name="tokenizer"/>; only tokenizers built by this library can be written.</summary>
     public static void Write(BinaryWriter writer, TextTokenizer tokenizer)
     {
-        writer.Write(LayoutVersion);
         switch (tokenizer)
         {
             case BertTextTokenizer bert:
+                byte bertVersion = VersionFor(bert.Definition.AddedTokens);
+                writer.Write(bertVersion);
                 writer.Write(BertKind);
-                WriteBert(writer, bert.Definition);
+                WriteBert(writer, bert.Definition, bertVersion);
                 break;
             case RobertaTextTokenizer roberta:
+                byte robertaVersion = VersionFor(roberta.Definition.AddedTokens);
+                writer.Write(robertaVersion);
                 writer.Write(RobertaKind);
-                WriteRoberta(writer, roberta.Definition);
+                WriteRoberta(writer, roberta.Definition, robertaVersion);
                 break;
             default:
                 throw new NotSupportedException($"Tokenizer type {tokenizer.GetType().FullName} cannot be saved into a model.");
@@ -34,21 +40,26 @@ internal static class TokenizerPersistence
     public static TextTokenizer Read(BinaryReader reader, string sourceName)
     {
         byte version = reader.ReadByte();
-        if (version != LayoutVersion)
+        if (version is not (FirstLayoutVersion or AddedTokenMatchingLayoutVersion))
         {
-            throw new InvalidDataException($"{sourceName}: tokenizer layout version {version} is not supported (expected {LayoutVersion}).");
+            throw new InvalidDataException(
+                $"{sourceName}: tokenizer layout version {version} is not supported (expected {FirstLayoutVersion} to {AddedTokenMatchingLayoutVersion}).");
         }
 
         byte kind = reader.ReadByte();
         return kind switch
         {
-            BertKind => BertTextTokenizer.FromDefinition(ReadBert(reader), sourceName),
-            RobertaKind => RobertaTextTokenizer.FromDefinition(ReadRoberta(reader), sourceName),
+            BertKind => BertTextTokenizer.FromDefinition(ReadBert(reader, version), sourceName),
+            RobertaKind => RobertaTextTokenizer.FromDefinition(ReadRoberta(reader, version), sourceName),
             _ => throw new InvalidDataException($"{sourceName}: unknown tokenizer kind {kind}."),
         };
     }
 
-    private static void WriteBert(BinaryWriter writer, BertTokenizerDefinition definition)
+    // Version 1 files predate normalized/single_word; their tokens were, and stay, matched verbatim.
+    private static byte VersionFor(IReadOnlyList<SpecialToken> addedTokens) =>
+        addedTokens.Any(t => t.Normalized || t.SingleWord) ? AddedTokenMatchingLayoutVersion : FirstLayoutVersion;
+
+    private static void WriteBert(BinaryWriter writer, BertTokenizerDefinition definition, byte version)
     {
         BertTokenizerOptions o = definition.Options;
         writer.Write(o.LowerCase);
@@ -74,10 +85,10 @@ internal static class TokenizerPersistence
             }
         }
 
-        WriteSpecialTokens(writer, definition.AddedTokens);
+        WriteSpecialTokens(writer, definition.AddedTokens, version);
     }
 
-    private static BertTokenizerDefinition ReadBert(BinaryReader reader)
+    private static BertTokenizerDefinition ReadBert(BinaryReader reader, byte version)
     {
         var o = new BertTokenizerOptions
         {
@@ -101,10 +112,10 @@ internal static class TokenizerPersistence
             vocabulary[i] = reader.ReadBoolean() ? reader.ReadString() : null;
         }
 
-        return new BertTokenizerDefinition(vocabulary, o, ReadSpecialTokens(reader));
+        return new BertTokenizerDefinition(vocabulary, o, ReadSpecialTokens(reader, version));
     }
 
-    private static void WriteRoberta(BinaryWriter writer, RobertaTokenizerDefinition definition)
+    private static void WriteRoberta(BinaryWriter writer, RobertaTokenizerDefinition definition, byte version)
     {
         RobertaTokenizerOptions o = definition.Options;
         writer.Write(o.AddPrefixSpace);
@@ -128,10 +139,10 @@ internal static class TokenizerPersistence
             writer.Write(merge);
         }
 
-        WriteSpecialTokens(writer, definition.AddedTokens);
+        WriteSpecialTokens(writer, definition.AddedTokens, version);
     }
 
-    private static RobertaTokenizerDefinition ReadRoberta(BinaryReader reader)
+    private static RobertaTokenizerDefinition ReadRoberta(BinaryReader reader, byte version)
     {
         var o = new RobertaTokenizerOptions
         {
@@ -158,10 +169,10 @@ internal static class TokenizerPersistence
             merges[i] = reader.ReadString();
         }
 
-        return new RobertaTokenizerDefinition(vocabulary, merges, o, ReadSpecialTokens(reader));
+        return new RobertaTokenizerDefinition(vocabulary, merges, o, ReadSpecialTokens(reader, version));
     }
 
-    private static void WriteSpecialTokens(BinaryWriter writer, IReadOnlyList<SpecialToken> tokens)
+    private static void WriteSpecialTokens(BinaryWriter writer, IReadOnlyList<SpecialToken> tokens, byte version)
     {
         writer.Write(tokens.Count);
         foreach (SpecialToken token in tokens)
@@ -170,15 +181,26 @@ internal static class TokenizerPersistence
             writer.Write(token.Id);
             writer.Write(token.StripLeft);
             writer.Write(token.StripRight);
+            if (version >= AddedTokenMatchingLayoutVersion)
+            {
+                writer.Write(token.Normalized);
+                writer.Write(token.SingleWord);
+            }
         }
     }
 
-    private static SpecialToken[] ReadSpecialTokens(BinaryReader reader)
+    private static SpecialToken[] ReadSpecialTokens(BinaryReader reader, byte version)
     {
         var tokens = new SpecialToken[ReadCount(reader)];
         for (int i = 0; i < tokens.Length; i++)
         {
-            tokens[i] = new SpecialToken(reader.ReadString(), reader.ReadInt32(), reader.ReadBoolean(), reader.ReadBoolean());
+            string content = reader.ReadString();
+            int id = reader.ReadInt32();
+            bool stripLeft = reader.ReadBoolean();
+            bool stripRight = reader.ReadBoolean();
+            bool normalized = version >= AddedTokenMatchingLayoutVersion && reader.ReadBoolean();
+            bool singleWord = version >= AddedTokenMatchingLayoutVersion && reader.ReadBoolean();
+            tokens[i] = new SpecialToken(content, id, stripLeft, stripRight, normalized, singleWord);
         }
 
         return tokens;

@@ -283,4 +283,51 @@ public sealed class BertTextTokenizerTests
         Assert.Null(tokenizer.MaskTokenId);
         Assert.Equal(8, tokenizer.VocabularySize);
     }
+
+    [Fact]
+    public void RepeatedVocabularyLineTakesTheIdOfItsLastLineAsHuggingFacesLoadVocab()
+    {
+        // transformers' load_vocab: vocab[token] = line, so "a" is 8; line 5 keeps its id but maps to no token.
+        BertTextTokenizer tokenizer = FromLines("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "##b", "a");
+        Assert.Equal(new[] { 8 }, tokenizer.EncodeToIds("a"));
+        Assert.Equal(new[] { 8, 7 }, tokenizer.EncodeToIds("ab"));
+        Assert.Equal(new[] { 6 }, tokenizer.EncodeToIds("b"));
+        Assert.Equal("a", tokenizer.MapIdToToken(8));
+        Assert.Null(tokenizer.MapIdToToken(5));
+        Assert.Equal(9, tokenizer.VocabularySize);
+    }
+
+    [Fact]
+    public void RepeatedSpecialTokenLineTakesTheIdOfItsLastLine()
+    {
+        BertTextTokenizer tokenizer = FromLines("[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", "[UNK]");
+        Assert.Equal(5, tokenizer.UnknownTokenId);
+        Assert.Equal(new[] { 2, 4, 5, 3 }, tokenizer.Encode("a z").InputIds);
+    }
+
+    [Fact]
+    public void WordLengthLimitCountsCharactersNotUtf16Units()
+    {
+        // 60 emoji are 60 characters (under the limit of 100) but 120 UTF-16 units; Hugging Face WordPieces them.
+        string emoji = "\U0001F600";
+        BertTextTokenizer tokenizer = FromLines("[PAD]", "[UNK]", "[CLS]", "[SEP]", "a", emoji, "##" + emoji);
+        Assert.Equal([5, .. Enumerable.Repeat(6, 59)], tokenizer.EncodeToIds(string.Concat(Enumerable.Repeat(emoji, 60))));
+        Assert.Equal([5, .. Enumerable.Repeat(6, 99)], tokenizer.EncodeToIds(string.Concat(Enumerable.Repeat(emoji, 100))));
+        Assert.Equal(new[] { 1 }, tokenizer.EncodeToIds(string.Concat(Enumerable.Repeat(emoji, 101))));
+        Assert.Equal(new[] { 1, 4 }, tokenizer.EncodeToIds(new string('a', 101) + " a"));
+    }
+
+    [Fact]
+    public void WordLengthLimitIsTheOptionsOne()
+    {
+        string emoji = "\U0001F600";
+        BertTextTokenizer tokenizer = FromLines(new BertTokenizerOptions { MaxInputCharsPerWord = 3 }, "[PAD]", "[UNK]", "[CLS]", "[SEP]", emoji, "##" + emoji);
+        Assert.Equal(new[] { 4, 5, 5 }, tokenizer.EncodeToIds(emoji + emoji + emoji));
+        Assert.Equal(new[] { 1 }, tokenizer.EncodeToIds(emoji + emoji + emoji + emoji));
+    }
+
+    private static BertTextTokenizer FromLines(params string[] lines) => FromLines(null, lines);
+
+    private static BertTextTokenizer FromLines(BertTokenizerOptions? options, params string[] lines) =>
+        BertTextTokenizer.FromVocab(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n")), options);
 }

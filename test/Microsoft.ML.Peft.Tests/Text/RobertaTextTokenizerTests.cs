@@ -78,6 +78,16 @@ public sealed class RobertaTextTokenizerTests
     }
 
     [Fact]
+    public void AddPrefixSpaceCountsOnlyASpaceAsOneAlreadyThere()
+    {
+        // The fast tokenizer's ByteLevel pre-tokenizer adds the space unless the text starts with ' ' itself.
+        RobertaTextTokenizer tokenizer = Create(new RobertaTokenizerOptions { AddPrefixSpace = true });
+        Assert.Equal(new[] { "Ġ", "Ċ", "w", "or", "l", "d" }, tokenizer.Tokenize("\nworld"));
+        Assert.Equal(new[] { "Ġ", "ĉ", "w", "or", "l", "d" }, tokenizer.Tokenize("\tworld"));
+        Assert.Equal(new[] { "Ġ", "Ġworld" }, tokenizer.Tokenize("  world"));
+    }
+
+    [Fact]
     public void BatchesArePaddedWithThePadId()
     {
         TokenizedBatch batch = Create().EncodeBatch(["Hello world", "Hello"]);
