@@ -9,6 +9,12 @@ namespace Microsoft.ML.Peft.Vision;
 /// </remarks>
 internal static class ImageDecoder
 {
+    /// <summary>
+    /// The most pixels an image may have: PIL's <c>DecompressionBombError</c> limit (twice its <c>MAX_IMAGE_PIXELS</c>),
+    /// which also keeps the RGBA buffer (4 bytes a pixel) within one .NET array.
+    /// </summary>
+    public const long MaxPixels = 2L * 89_478_485;
+
     public static RgbImage Decode(ReadOnlySpan<byte> encoded, string sourceName)
     {
         if (encoded.IsEmpty)
@@ -28,6 +34,12 @@ internal static class ImageDecoder
         if (width <= 0 || height <= 0)
         {
             throw new ImageDecodeException(sourceName, $"the image has no pixels ({width}x{height}).");
+        }
+
+        if ((long)width * height > MaxPixels)
+        {
+            throw new ImageDecodeException(
+                sourceName, $"the image is {width}x{height} ({(long)width * height:N0} pixels), more than the {MaxPixels:N0} decoded here (PIL refuses such images as decompression bombs too).");
         }
 
         // Unpremultiplied RGBA with no colour space: the stored colour values, alpha left aside.

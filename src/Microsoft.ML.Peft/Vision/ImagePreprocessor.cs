@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using TorchSharp;
 
 namespace Microsoft.ML.Peft.Vision;
@@ -16,8 +17,9 @@ namespace Microsoft.ML.Peft.Vision;
 /// level or two from a Python pipeline because JPEG decoders (libjpeg-turbo in PIL, Skia's) round differently.
 /// </para>
 /// <para>
-/// An ML.NET <c>MLImage</c> can be passed as raw pixels:
-/// <c>PreprocessPixels(image.Pixels, image.Width, image.Height, image.PixelFormat == MLPixelFormat.Bgra32 ? PixelLayout.Bgra32 : PixelLayout.Rgba32)</c>.
+/// An ML.NET <c>MLImage</c> goes to <see cref="Preprocess(MLImage, string)"/>. (Its <c>Pixels</c> property cannot be
+/// used with this library: ML.NET 5.0.1 was built against SkiaSharp 2.88, and with SkiaSharp 3 that property throws
+/// <see cref="MissingMethodException"/>.)
 /// </para>
 /// Instances are immutable and safe to share between threads.
 /// </remarks>
@@ -98,7 +100,21 @@ public sealed class ImagePreprocessor
         return output;
     }
 
-    /// <summary>Preprocesses raw, tightly packed 8-bit pixels (for example an ML.NET <c>MLImage</c>'s <c>Pixels</c>).</summary>
+    /// <summary>
+    /// Preprocesses an ML.NET <see cref="MLImage"/> (what <c>mlContext.Transforms.LoadImages</c> gives) the same way as
+    /// its file would be. One difference is ML.NET's: it decodes images with premultiplied alpha, so the colour under
+    /// transparent pixels is already lost (fully transparent pixels come out black, where decoding the file keeps their
+    /// stored colour, as PIL's <c>convert("RGB")</c> does); pass the file or its bytes to keep it.
+    /// </summary>
+    /// <exception cref="ImageDecodeException">The image is null, empty or of an unknown pixel format (the message names <paramref name="sourceName"/>).</exception>
+    public float[] Preprocess(MLImage image, string sourceName = "MLImage")
+    {
+        var output = new float[OutputLength];
+        Transform(ImageDecoder.Decode(MLImageEncoding.ToPng(image, sourceName), sourceName), output);
+        return output;
+    }
+
+    /// <summary>Preprocesses raw, tightly packed 8-bit pixels.</summary>
     public float[] PreprocessPixels(ReadOnlySpan<byte> pixels, int width, int height, PixelLayout layout)
     {
         var output = new float[OutputLength];

@@ -7,7 +7,8 @@ namespace Microsoft.ML.Peft.Vision;
 /// <summary>
 /// Turns an ML.NET <see cref="MLImage"/> (what <c>LoadImages</c> puts in an image column) into PNG bytes, so image
 /// columns of that type go through the same decoding, resizing and augmentation as encoded images. PNG is lossless:
-/// the pixels decoded back are the image's own.
+/// the pixels decoded back are the image's own, except that ML.NET keeps them with premultiplied alpha, so under
+/// transparent pixels the stored colour is already lost (black at alpha 0) before it gets here.
 /// </summary>
 internal static class MLImageEncoding
 {

@@ -1,3 +1,4 @@
+using Microsoft.ML.Data;
 using Microsoft.ML.Peft.Tests.Infrastructure;
 using Microsoft.ML.Peft.Vision;
 using SkiaSharp;
@@ -174,6 +175,28 @@ public sealed class ImagePreprocessorTests
         byte[] jpeg = File.ReadAllBytes(Directory.GetFiles(folder, "*.jpg").Order(StringComparer.Ordinal).First());
         var error = Assert.Throws<ImageDecodeException>(() => new ImagePreprocessor().Preprocess(jpeg[..(jpeg.Length / 2)], "half a tulip"));
         Assert.Contains("half a tulip", error.Message);
+    }
+
+    [Fact]
+    public void AnMLImageIsPreprocessedAsItsFile()
+    {
+        byte[] png = SyntheticImages.Png(5, 4, SyntheticImages.Distinct);
+        var preprocessor = new ImagePreprocessor(new ImagePreprocessingOptions { ResizeShorterSide = 3, CropSize = 3 });
+        using MLImage image = MLImage.CreateFromStream(new MemoryStream(png));
+        Assert.Equal(preprocessor.Preprocess(png), preprocessor.Preprocess(image));
+        var error = Assert.Throws<ImageDecodeException>(() => preprocessor.Preprocess((MLImage)null!, "row 4"));
+        Assert.Contains("row 4", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnImageOfMorePixelsThanPilAllowsIsRefusedNamingItsSource()
+    {
+        // A PNG whose header claims 30000 × 30000 pixels: 3.6 GB of RGBA, past one .NET array and PIL's bomb limit.
+        byte[] png = SyntheticImages.Png(1, 1, SyntheticImages.Distinct);
+        SyntheticImages.SetPngSize(png, 30000, 30000);
+        var error = Assert.Throws<ImageDecodeException>(() => new ImagePreprocessor().Preprocess(png, "huge.png"));
+        Assert.Contains("huge.png", error.Message, StringComparison.Ordinal);
+        Assert.Contains("30000x30000", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
