@@ -66,7 +66,12 @@ public sealed class TrainingOptions
     /// </summary>
     public int LengthBucketWindow { get; set; } = 50;
 
-    /// <summary>When no validation set is given, the fraction of training rows held out for validation (seeded split). Default 0 (none).</summary>
+    /// <summary>
+    /// When no validation set is given, the fraction of training rows held out for validation (seeded split, rounded
+    /// as <see cref="Data.DataSplit.Split"/> describes: at least one row, and never the last training row). Default 0
+    /// (none). A fraction that holds out no row (a one-row training set) is refused when <see cref="TrainingLoop.Fit"/>
+    /// starts rather than scored as an empty set; set 0 to train without validation.
+    /// </summary>
     public double ValidationFraction { get; set; }
 
     /// <summary>The metric that selects the best epoch and drives early stopping. Default <see cref="EvaluationMetric.Loss"/>.</summary>

@@ -113,12 +113,28 @@ internal sealed class TrainingRun<TBatch>
 
     private void SplitValidation()
     {
+        // An empty validation set would score 0 and stay the "best" epoch forever, rolling the model back to it.
+        if (_validation is { Count: 0 })
+        {
+            throw new ArgumentException(
+                "The validation data has no rows; an epoch cannot be scored on it. Pass validation rows, or null to train without validation.",
+                "validationData");
+        }
+
         if (_validation is not null || _options.ValidationFraction == 0)
         {
             return;
         }
 
         (int[] train, int[] validation) = DataSplit.Split(_train.Count, _options.ValidationFraction, _options.Seed);
+        if (validation.Length == 0 && train.Length > 0)
+        {
+            throw new ArgumentException(
+                $"ValidationFraction {_options.ValidationFraction} holds out no row of the {_train.Count} training row(s): training keeps at least one row, " +
+                "so a held-out validation set needs at least two. Add rows, pass validation data, or set ValidationFraction to 0 to train without validation.",
+                nameof(TrainingOptions.ValidationFraction));
+        }
+
         _validation = new DataSubset<TBatch>(_train, validation);
         _train = new DataSubset<TBatch>(_train, train);
     }
