@@ -83,7 +83,10 @@ public sealed class TrainingOptions
     /// <summary>The smallest change of <see cref="SelectionMetric"/> that counts as an improvement. Default 0.</summary>
     public double EarlyStoppingMinDelta { get; set; }
 
-    /// <summary>Whether the trainable weights of the best epoch are restored at the end (needs validation data). Default true.</summary>
+    /// <summary>
+    /// Whether the trainable weights and the buffers (BatchNorm running statistics, which change in training mode even
+    /// in frozen layers) of the best epoch are restored at the end (needs validation data). Default true.
+    /// </summary>
     public bool RestoreBestWeights { get; set; } = true;
 
     /// <summary>Where checkpoints are written (one sub-folder per checkpoint); null writes none.</summary>
