@@ -44,9 +44,14 @@ public sealed class TrainingLoop
     /// <summary>
     /// Trains <paramref name="model"/> in place on <paramref name="trainData"/>, validating on
     /// <paramref name="validationData"/> (or on a held-out <see cref="TrainingOptions.ValidationFraction"/> of the
-    /// training rows) after each epoch. The model is moved to the training device and stays there.
+    /// training rows) after each epoch; null <paramref name="validationData"/> and no fraction train without
+    /// validation. An empty validation set is refused rather than scored: it has no loss to compare epochs by. The
+    /// model is moved to the training device and stays there.
     /// </summary>
-    /// <exception cref="ArgumentException">An option is invalid, or the model has no trainable parameter.</exception>
+    /// <exception cref="ArgumentException">
+    /// An option is invalid; the model has no trainable parameter; the training data or the given validation data has
+    /// no rows; or <see cref="TrainingOptions.ValidationFraction"/> holds out no row.
+    /// </exception>
     /// <exception cref="InvalidOperationException">The checkpoint folder holds another run's checkpoints, or a checkpoint does not fit this run.</exception>
     /// <exception cref="TrainingCanceledException">The cancellation token fired; training stopped at a step boundary.</exception>
     public TrainingResult Fit<TBatch>(nn.Module model, ITrainingTask<TBatch> task, ITrainingData<TBatch> trainData, ITrainingData<TBatch>? validationData = null)
@@ -63,12 +68,18 @@ public sealed class TrainingLoop
     /// Evaluates <paramref name="model"/> on <paramref name="data"/> in eval mode without gradients, on the device of
     /// the model's first parameter, in batches of <see cref="TrainingOptions.EvaluationBatchSize"/>.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> has no rows (there is no loss or accuracy of nothing).</exception>
     public EvaluationResult Evaluate<TBatch>(nn.Module model, ITrainingTask<TBatch> task, ITrainingData<TBatch> data)
         where TBatch : ITrainingBatch
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(task);
         ArgumentNullException.ThrowIfNull(data);
+        if (data.Count == 0)
+        {
+            throw new ArgumentException("The evaluation data has no rows; there is nothing to score.", nameof(data));
+        }
+
         Device device = model.parameters().FirstOrDefault()?.device ?? CPU;
         return Evaluator.Evaluate(model, task, data, device, Options);
     }

@@ -66,7 +66,12 @@ public sealed class TrainingOptions
     /// </summary>
     public int LengthBucketWindow { get; set; } = 50;
 
-    /// <summary>When no validation set is given, the fraction of training rows held out for validation (seeded split). Default 0 (none).</summary>
+    /// <summary>
+    /// When no validation set is given, the fraction of training rows held out for validation (seeded split, rounded
+    /// as <see cref="Data.DataSplit.Split"/> describes: at least one row, and never the last training row). Default 0
+    /// (none). A fraction that holds out no row (a one-row training set) is refused when <see cref="TrainingLoop.Fit"/>
+    /// starts rather than scored as an empty set; set 0 to train without validation.
+    /// </summary>
     public double ValidationFraction { get; set; }
 
     /// <summary>The metric that selects the best epoch and drives early stopping. Default <see cref="EvaluationMetric.Loss"/>.</summary>
@@ -78,7 +83,10 @@ public sealed class TrainingOptions
     /// <summary>The smallest change of <see cref="SelectionMetric"/> that counts as an improvement. Default 0.</summary>
     public double EarlyStoppingMinDelta { get; set; }
 
-    /// <summary>Whether the trainable weights of the best epoch are restored at the end (needs validation data). Default true.</summary>
+    /// <summary>
+    /// Whether the trainable weights and the buffers (BatchNorm running statistics, which change in training mode even
+    /// in frozen layers) of the best epoch are restored at the end (needs validation data). Default true.
+    /// </summary>
     public bool RestoreBestWeights { get; set; } = true;
 
     /// <summary>Where checkpoints are written (one sub-folder per checkpoint); null writes none.</summary>

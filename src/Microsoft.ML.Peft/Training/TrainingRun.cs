@@ -24,6 +24,7 @@ internal sealed class TrainingRun<TBatch>
     private ITrainingData<TBatch>? _validation;
     private Device _device = CPU;
     private List<(string Name, Parameter Parameter)> _trainable = [];
+    private List<(string Name, Tensor Buffer)> _buffers = [];
     private AdamWOptimizer? _optimizer;
     private LearningRateSchedule? _schedule;
     private TrainerState _state = new();
@@ -67,6 +68,10 @@ internal sealed class TrainingRun<TBatch>
             SplitValidation();
             using IDisposable? precision = _options.Precision == TrainingPrecision.BFloat16 ? MixedPrecision.Apply(_model) : null;
             _trainable = _model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => (p.name, p.parameter)).ToList();
+
+            // Buffers change in training mode even in frozen layers (BatchNorm running statistics), so the best
+            // weights and checkpoints keep them with the trainable parameters; non-persistent ones are not state.
+            _buffers = _model.named_buffers(include_nonpersistent: false).Select(b => (b.name, b.buffer)).ToList();
             CheckTrainable();
             using (_optimizer = new AdamWOptimizer(_trainable, _options.EffectiveLearningRate, _options.Optimizer, _options.ExcludeFromWeightDecay))
             {
@@ -113,12 +118,28 @@ internal sealed class TrainingRun<TBatch>
 
     private void SplitValidation()
     {
+        // An empty validation set would score 0 and stay the "best" epoch forever, rolling the model back to it.
+        if (_validation is { Count: 0 })
+        {
+            throw new ArgumentException(
+                "The validation data has no rows; an epoch cannot be scored on it. Pass validation rows, or null to train without validation.",
+                "validationData");
+        }
+
         if (_validation is not null || _options.ValidationFraction == 0)
         {
             return;
         }
 
         (int[] train, int[] validation) = DataSplit.Split(_train.Count, _options.ValidationFraction, _options.Seed);
+        if (validation.Length == 0 && train.Length > 0)
+        {
+            throw new ArgumentException(
+                $"ValidationFraction {_options.ValidationFraction} holds out no row of the {_train.Count} training row(s): training keeps at least one row, " +
+                "so a held-out validation set needs at least two. Add rows, pass validation data, or set ValidationFraction to 0 to train without validation.",
+                nameof(TrainingOptions.ValidationFraction));
+        }
+
         _validation = new DataSubset<TBatch>(_train, validation);
         _train = new DataSubset<TBatch>(_train, train);
     }
@@ -162,6 +183,7 @@ internal sealed class TrainingRun<TBatch>
             GradientAccumulationSteps = _options.GradientAccumulationSteps,
             TotalSteps = total,
             TrainableParameters = _trainable.Select(p => p.Name).ToList(),
+            Buffers = _buffers.Select(b => b.Name).ToList(),
         };
     }
 
@@ -321,7 +343,7 @@ internal sealed class TrainingRun<TBatch>
             if (_options.RestoreBestWeights)
             {
                 DisposeBestWeights();
-                _bestWeights = CopyTrainable();
+                _bestWeights = CopyTrainableAndBuffers();
             }
         }
         else
@@ -342,31 +364,48 @@ internal sealed class TrainingRun<TBatch>
             return false;
         }
 
+        bool buffersRestored = false;
         using (no_grad())
         {
             foreach ((string name, Parameter parameter) in _trainable)
             {
                 parameter.copy_(_bestWeights[name]);
             }
+
+            // Best weights resumed from a format-1 checkpoint hold no buffers; the model keeps its own then.
+            foreach ((string name, Tensor buffer) in _buffers)
+            {
+                if (_bestWeights.TryGetValue(name, out Tensor? best))
+                {
+                    buffer.copy_(best);
+                    buffersRestored = true;
+                }
+            }
         }
 
-        Log($"Restored the trainable weights of epoch {_state.BestEpoch} ({_options.SelectionMetric} {_state.BestMetric:G6}).");
+        string what = buffersRestored ? "trainable weights and buffers" : "trainable weights";
+        Log($"Restored the {what} of epoch {_state.BestEpoch} ({_options.SelectionMetric} {_state.BestMetric:G6}).");
         return true;
     }
 
-    private Dictionary<string, Tensor> CopyTrainable()
+    /// <summary>CPU copies of the trainable parameters and the buffers, keyed by name (parameter and buffer names never collide).</summary>
+    private Dictionary<string, Tensor> CopyTrainableAndBuffers()
     {
         var copy = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using (no_grad())
+        using (NewDisposeScope())
         {
-            foreach ((string name, Parameter parameter) in _trainable)
+            foreach ((string name, Tensor tensor) in TrainableAndBuffers())
             {
-                copy[name] = parameter.detach().cpu().clone().DetachFromDisposeScope();
+                copy[name] = tensor.detach().cpu().clone().DetachFromDisposeScope();
             }
         }
 
         return copy;
     }
+
+    private IEnumerable<(string Name, Tensor Tensor)> TrainableAndBuffers() =>
+        _trainable.Select(p => (p.Name, (Tensor)p.Parameter)).Concat(_buffers);
 
     private void DisposeBestWeights()
     {
@@ -438,11 +477,10 @@ internal sealed class TrainingRun<TBatch>
         Compare("the batch size", saved.BatchSize, _state.BatchSize);
         Compare("GradientAccumulationSteps", saved.GradientAccumulationSteps, _state.GradientAccumulationSteps);
         Compare("the total number of steps (epochs × steps per epoch)", saved.TotalSteps, _state.TotalSteps);
-        if (!saved.TrainableParameters.SequenceEqual(_state.TrainableParameters))
+        CompareNames("trainable parameters", saved.TrainableParameters, _state.TrainableParameters, mismatches);
+        if (saved.Buffers is { } savedBuffers)
         {
-            mismatches.Add(
-                $"the trainable parameters differ (checkpoint: {saved.TrainableParameters.Count}, model: {_state.TrainableParameters.Count}; " +
-                $"first difference: {saved.TrainableParameters.Except(_state.TrainableParameters).Concat(_state.TrainableParameters.Except(saved.TrainableParameters)).FirstOrDefault() ?? "order"})");
+            CompareNames("buffers", savedBuffers, _state.Buffers!, mismatches);
         }
 
         if (mismatches.Count > 0)
@@ -450,25 +488,17 @@ internal sealed class TrainingRun<TBatch>
             throw new InvalidOperationException($"Checkpoint '{checkpoint}' does not fit this run: {string.Join("; ", mismatches)}.");
         }
 
-        using (no_grad())
-        using (var weights = SafeTensors.Open(Path.Combine(checkpoint, TrainingCheckpoints.WeightsFileName)))
+        Load(Path.Combine(checkpoint, TrainingCheckpoints.WeightsFileName), _trainable.Select(p => (p.Name, (Tensor)p.Parameter)), "parameter");
+        if (saved.Buffers is null)
         {
-            foreach ((string name, Parameter parameter) in _trainable)
+            if (_buffers.Count > 0)
             {
-                if (!weights.Contains(name))
-                {
-                    throw new InvalidDataException($"{weights.Path} has no tensor '{name}'.");
-                }
-
-                using Tensor value = weights.Read(name, parameter.dtype);
-                if (!value.shape.SequenceEqual(parameter.shape))
-                {
-                    throw new InvalidDataException(
-                        $"{weights.Path}: '{name}' has shape [{string.Join(", ", value.shape)}] but the parameter has [{string.Join(", ", parameter.shape)}].");
-                }
-
-                parameter.copy_(value);
+                Log($"{checkpoint} was written before checkpoints held buffers: the model's {_buffers.Count} buffers (BatchNorm statistics and the like) continue from their current values, not the checkpoint's.");
             }
+        }
+        else if (_buffers.Count > 0)
+        {
+            Load(Path.Combine(checkpoint, TrainingCheckpoints.BuffersFileName), _buffers, "buffer");
         }
 
         Dictionary<string, Tensor> optimizerState = ReadAll(Path.Combine(checkpoint, TrainingCheckpoints.OptimizerFileName));
@@ -497,11 +527,49 @@ internal sealed class TrainingRun<TBatch>
         }
 
         _state = saved;
+
+        // Later checkpoints of this run are written in the current format, buffers included.
+        _state.Format = TrainerState.CurrentFormat;
+        _state.Buffers = _buffers.Select(b => b.Name).ToList();
         _elapsedBefore = TimeSpan.FromSeconds(saved.ElapsedSeconds);
         _resumedFrom = saved.GlobalStep;
         _lastCheckpointStep = saved.GlobalStep;
         _lastCheckpoint = checkpoint;
         Log($"Resumed from {checkpoint}: step {saved.GlobalStep}, epoch {saved.Epoch + 1}, batch {saved.NextBatch}.");
+    }
+
+    private static void CompareNames(string what, List<string> saved, List<string> current, List<string> mismatches)
+    {
+        if (!saved.SequenceEqual(current))
+        {
+            mismatches.Add(
+                $"the {what} differ (checkpoint: {saved.Count}, model: {current.Count}; " +
+                $"first difference: {saved.Except(current).Concat(current.Except(saved)).FirstOrDefault() ?? "order"})");
+        }
+    }
+
+    /// <summary>Copies each tensor of <paramref name="targets"/> from the safetensors file at <paramref name="path"/>, checking presence and shape.</summary>
+    private static void Load(string path, IEnumerable<(string Name, Tensor Tensor)> targets, string kind)
+    {
+        using var noGrad = no_grad();
+        using var file = SafeTensors.Open(path);
+        foreach ((string name, Tensor target) in targets)
+        {
+            using var scope = NewDisposeScope();
+            if (!file.Contains(name))
+            {
+                throw new InvalidDataException($"{file.Path} has no tensor '{name}'.");
+            }
+
+            Tensor value = file.Read(name, target.dtype);
+            if (!value.shape.SequenceEqual(target.shape))
+            {
+                throw new InvalidDataException(
+                    $"{file.Path}: '{name}' has shape [{string.Join(", ", value.shape)}] but the {kind} has [{string.Join(", ", target.shape)}].");
+            }
+
+            target.copy_(value);
+        }
     }
 
     private static Dictionary<string, Tensor> ReadAll(string path)
@@ -534,6 +602,13 @@ internal sealed class TrainingRun<TBatch>
                 SafeTensors.Save(
                     Path.Combine(temporary, TrainingCheckpoints.WeightsFileName),
                     _trainable.ToDictionary(p => p.Name, p => (Tensor)p.Parameter, StringComparer.Ordinal));
+                if (_buffers.Count > 0)
+                {
+                    SafeTensors.Save(
+                        Path.Combine(temporary, TrainingCheckpoints.BuffersFileName),
+                        _buffers.ToDictionary(b => b.Name, b => b.Buffer, StringComparer.Ordinal));
+                }
+
                 SafeTensors.Save(Path.Combine(temporary, TrainingCheckpoints.OptimizerFileName), Optimizer.GetState());
                 if (_bestWeights is not null)
                 {

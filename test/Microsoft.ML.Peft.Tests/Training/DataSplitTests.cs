@@ -32,4 +32,28 @@ public class DataSplitTests
         Assert.Empty(DataSplit.Split(10, 0, 1).Validation);
         Assert.Throws<ArgumentOutOfRangeException>(() => DataSplit.Split(10, 1.0, 1));
     }
+
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.5)]
+    [InlineData(0.99)]
+    public void ASingleRowStaysInTraining(double fraction)
+    {
+        (int[] train, int[] validation) = DataSplit.Split(1, fraction, seed: 42);
+        Assert.Equal([0], train);
+        Assert.Empty(validation);
+    }
+
+    [Theory]
+    [InlineData(10, 0.25, 3)] // 2.5 rounds away from zero
+    [InlineData(10, 0.24, 2)]
+    [InlineData(3, 0.5, 2)] // 1.5 rounds to 2
+    [InlineData(3, 0.9, 2)] // 2.7 rounds to 3, but training keeps a row
+    [InlineData(0, 0.5, 0)]
+    public void TheHeldOutCountIsRoundedHalfAwayFromZeroAndLeavesATrainingRow(int count, double fraction, int expected)
+    {
+        (int[] train, int[] validation) = DataSplit.Split(count, fraction, seed: 42);
+        Assert.Equal(expected, validation.Length);
+        Assert.Equal(count - expected, train.Length);
+    }
 }

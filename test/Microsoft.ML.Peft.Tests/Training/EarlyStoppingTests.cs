@@ -60,6 +60,35 @@ public class EarlyStoppingTests
         Assert.Contains("Accuracy", error.Message);
     }
 
+    [Fact]
+    public void RestoringTheBestEpochAlsoRestoresItsBatchNormStatistics()
+    {
+        // BatchNorm's running statistics move every training batch; evaluation normalizes with them, so the best
+        // epoch's score comes back only if its statistics come back with its weights.
+        var norm = nn.BatchNorm1d(1, affine: false);
+        using var model = nn.Sequential(("norm", (nn.Module<Tensor, Tensor>)norm), ("line", nn.Linear(1, 1)));
+        var options = new TrainingOptions
+        {
+            Epochs = 8,
+            BatchSize = 2,
+            LearningRate = 0.2,
+            Schedule = LearningRateScheduleKind.Constant,
+            Optimizer = new AdamWOptions { WeightDecay = 0 },
+            MaxGradientNorm = null,
+            Shuffle = false,
+            Threads = 1,
+        };
+        var train = new VectorData([0, 1, 10, 11, 5, 6], [0, 1, 10, 11, 5, 6]);
+        var validation = new VectorData([0, 5, 10], [3, 3, 3]);
+        var loop = new TrainingLoop(options);
+        TrainingResult result = loop.Fit(model, VectorData.Task(), train, validation);
+
+        Assert.True(result.RestoredBestWeights);
+        Assert.True(result.BestEpoch < 8, $"best epoch {result.BestEpoch}");
+        Assert.Equal(result.BestMetric!.Value, loop.Evaluate(model, VectorData.Task(), validation).Loss, 12);
+        Assert.Equal(3 * result.BestEpoch!.Value, norm.num_batches_tracked!.item<long>());
+    }
+
     private static Linear ZeroLine()
     {
         Linear model = nn.Linear(1, 1, hasBias: false);

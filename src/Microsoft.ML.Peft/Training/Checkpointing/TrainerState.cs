@@ -8,10 +8,17 @@ namespace Microsoft.ML.Peft.Training.Checkpointing;
 /// optimizer step (which is also the schedule's state), the settings that must not change on resume, the running
 /// epoch loss, the history and early-stopping state, and torch's CPU generator state.
 /// </summary>
+/// <remarks>
+/// Format 2 adds <see cref="Buffers"/> (and the checkpoint's <see cref="TrainingCheckpoints.BuffersFileName"/>).
+/// Format 1 checkpoints, written before buffers were saved, still resume: their buffers are left as the model has them.
+/// </remarks>
 internal sealed class TrainerState
 {
     public const string FileName = "trainer_state.json";
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
+
+    /// <summary>The oldest format this version still reads.</summary>
+    public const int OldestReadableFormat = 1;
 
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -65,6 +72,9 @@ internal sealed class TrainerState
 
     public List<string> TrainableParameters { get; set; } = [];
 
+    /// <summary>The names of the model's persistent buffers saved with the checkpoint; null in format 1, which saved none.</summary>
+    public List<string>? Buffers { get; set; }
+
     public void Write(string path)
     {
         using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write);
@@ -79,9 +89,9 @@ internal sealed class TrainerState
             using FileStream stream = File.OpenRead(path);
             TrainerState state = JsonSerializer.Deserialize<TrainerState>(stream, Json)
                 ?? throw new InvalidDataException($"{path} is empty.");
-            if (state.Format != CurrentFormat)
+            if (state.Format is < OldestReadableFormat or > CurrentFormat)
             {
-                throw new InvalidDataException($"{path} has format {state.Format}; this version reads format {CurrentFormat}.");
+                throw new InvalidDataException($"{path} has format {state.Format}; this version reads formats {OldestReadableFormat} to {CurrentFormat}.");
             }
 
             return state;

@@ -4,10 +4,11 @@ namespace Microsoft.ML.Peft.Training.Data;
 public static class DataSplit
 {
     /// <summary>
-    /// Splits rows 0…<paramref name="count"/>−1 into a training and a held-out validation part, the latter holding
-    /// <c>round(count · fraction)</c> rows (at least one when the fraction is positive and at least two rows exist, and
-    /// never all of them). The choice depends only on <paramref name="seed"/> and <paramref name="count"/>; both parts
-    /// are returned in ascending order.
+    /// Splits rows 0…<paramref name="count"/>−1 into a training and a held-out validation part. The validation part
+    /// holds <c>round(count · fraction)</c> rows, halves rounded away from zero, then clamped to at most
+    /// <c>count − 1</c> (training always keeps a row, so a single row is never held out) and, when the fraction is
+    /// positive and at least two rows exist, to at least one. The choice depends only on <paramref name="seed"/> and
+    /// <paramref name="count"/>; both parts are returned in ascending order.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="fraction"/> is not in [0, 1).</exception>
     public static (int[] Train, int[] Validation) Split(int count, double fraction, long seed)
@@ -19,9 +20,15 @@ public static class DataSplit
         }
 
         int validationCount = (int)Math.Round(count * fraction, MidpointRounding.AwayFromZero);
+        if (count >= 1)
+        {
+            // A model cannot train on nothing: the last row stays in training even when the fraction rounds it away.
+            validationCount = Math.Min(validationCount, count - 1);
+        }
+
         if (fraction > 0 && count >= 2)
         {
-            validationCount = Math.Clamp(validationCount, 1, count - 1);
+            validationCount = Math.Max(validationCount, 1);
         }
 
         int[] order = Enumerable.Range(0, count).ToArray();
