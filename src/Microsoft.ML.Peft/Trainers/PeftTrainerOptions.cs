@@ -49,10 +49,17 @@ public abstract class PeftTrainerOptions
     /// </summary>
     public double? LearningRate { get; set; }
 
-    /// <summary>Rows to validate on after each epoch (same columns as the training data); null holds out <see cref="ValidationFraction"/> of the training rows instead.</summary>
+    /// <summary>
+    /// Rows to validate on after each epoch (same columns as the training data, and for multiclass the same label keys);
+    /// null holds out <see cref="ValidationFraction"/> of the training rows instead. A set without rows is refused at <c>Fit</c>.
+    /// </summary>
     public IDataView? ValidationSet { get; set; }
 
-    /// <summary>When <see cref="ValidationSet"/> is null, the fraction of training rows held out for validation (a seeded split). Default 0 (no validation).</summary>
+    /// <summary>
+    /// When <see cref="ValidationSet"/> is null, the fraction of training rows held out for validation (a seeded split,
+    /// which always leaves at least one training row). Default 0 (no validation). A fraction that holds out no row (of a
+    /// single-row data set) is refused at <c>Fit</c>.
+    /// </summary>
     public double ValidationFraction { get; set; }
 
     /// <summary>The validation metric that picks the best epoch and drives early stopping. Default the validation loss.</summary>

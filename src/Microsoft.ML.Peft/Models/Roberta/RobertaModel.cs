@@ -67,18 +67,34 @@ public sealed class RobertaModel : BertStyleEncoderModel<RobertaConfig>
         LoadPretrained(() => new RobertaModel(config, addPoolingLayer), weights, BaseModelPrefix);
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Padding tokens take position <c>pad_token_id</c> itself, so only the real tokens of a row need room in the table:
+    /// a batch padded to a fixed length beyond it is fine, as in transformers.
+    /// </remarks>
     private protected override Tensor CreateDefaultPositionIds(Tensor inputIds)
     {
-        long sequence = inputIds.shape[1];
-        if (_paddingIndex + sequence >= Config.MaxPositionEmbeddings)
+        Tensor positions = CreatePositionIdsFromInputIds(inputIds, _paddingIndex);
+        if (positions.numel() == 0)
         {
+            return positions;
+        }
+
+        long highest;
+        using (Tensor max = positions.max())
+        {
+            highest = max.item<long>();
+        }
+
+        if (highest >= Config.MaxPositionEmbeddings)
+        {
+            positions.Dispose();
             throw new ArgumentException(
-                $"inputIds has {sequence} tokens per sequence, but RoBERTa positions start after pad_token_id " +
-                $"({_paddingIndex}), so max_position_embeddings {Config.MaxPositionEmbeddings} allows at most " +
+                $"inputIds has a row of {highest - _paddingIndex} tokens that are not padding, but RoBERTa positions start after " +
+                $"pad_token_id ({_paddingIndex}), so max_position_embeddings {Config.MaxPositionEmbeddings} allows at most " +
                 $"{Config.MaxPositionEmbeddings - _paddingIndex - 1}.",
                 nameof(inputIds));
         }
 
-        return CreatePositionIdsFromInputIds(inputIds, _paddingIndex);
+        return positions;
     }
 }

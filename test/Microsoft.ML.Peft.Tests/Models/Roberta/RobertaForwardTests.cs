@@ -120,4 +120,18 @@ public sealed class RobertaForwardTests
         Assert.Contains("at most 10", error.Message);
         Assert.Contains("pad_token_id", error.Message);
     }
+
+    [Fact]
+    public void ABatchPaddedBeyondThePositionTableRunsAsInTransformers()
+    {
+        // max_position_embeddings 12, pad id 1: padding takes position 1 itself, so 12 ids of which 3 are tokens fit.
+        using var model = new RobertaForSequenceClassification(RobertaTestData.TinyRoberta());
+        model.eval();
+        using var ids = tensor(new long[] { 0, 5, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1 }, [1, 12]);
+        using var mask = tensor(new long[] { 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0 }, [1, 12]);
+        using var unpadded = tensor(new long[] { 0, 5, 2 }, [1, 3]);
+        using Tensor padded = model.Forward(ids, mask);
+        using Tensor alone = model.Forward(unpadded);
+        AssertClose(ToDoubles(alone), ToDoubles(padded), 1e-5, "logits");
+    }
 }
