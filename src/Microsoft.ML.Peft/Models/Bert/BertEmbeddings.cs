@@ -14,8 +14,8 @@ internal sealed class BertEmbeddings : nn.Module
     public BertEmbeddings(BertConfig config, long? positionPaddingIndex = null)
         : base(nameof(BertEmbeddings))
     {
-        Embedding word = nn.Embedding(config.VocabSize, config.HiddenSize, padding_idx: config.PadTokenId);
-        Embedding position = nn.Embedding(config.MaxPositionEmbeddings, config.HiddenSize, padding_idx: positionPaddingIndex);
+        Embedding word = EmbeddingPadding.Create(config.VocabSize, config.HiddenSize, config.PadTokenId);
+        Embedding position = EmbeddingPadding.Create(config.MaxPositionEmbeddings, config.HiddenSize, positionPaddingIndex);
         Embedding tokenType = nn.Embedding(config.TypeVocabSize, config.HiddenSize);
         HuggingFaceInitialization.InitializeEmbedding(word, config.InitializerRange, config.PadTokenId);
         HuggingFaceInitialization.InitializeEmbedding(position, config.InitializerRange, positionPaddingIndex);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using Microsoft.ML.Peft.Models.Common;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -56,7 +57,15 @@ public sealed class LoraEmbedding : LoraLayer
         string adapter = ActiveAdapter!;
         double scaling = Scaling(adapter);
         Tensor a = WeightA(adapter);
-        Tensor afterA = a.t().index_select(0, input.flatten()).reshape([.. input.shape, a.shape[0]]);
+        Tensor ids = input.flatten();
+        Tensor afterA = a.t().index_select(0, ids);
+        if (EmbeddingPadding.Of((Embedding)BaseLayer) is long padding)
+        {
+            // As F.embedding with padding_idx in PEFT: the padding token's column of A takes no gradient (forward unchanged).
+            afterA = torch.where(ids.eq(padding).unsqueeze(1), afterA.detach(), afterA);
+        }
+
+        afterA = afterA.reshape([.. input.shape, a.shape[0]]);
         Tensor lora = afterA.matmul(WeightB(adapter).t()).Scaled(scaling);
         if (!UsesDora(adapter))
         {

@@ -30,6 +30,29 @@ public sealed class LoraEmbeddingTests
         TensorAssert.Close(before, after, 0);
     }
 
+    [Fact]
+    public void ThePaddingTokensColumnOfATakesNoGradientAsPeftsPaddingIdx()
+    {
+        // The library's BERT creates its word embeddings with padding_idx = pad_token_id (0 here).
+        torch.manual_seed(23);
+        using var model = new Microsoft.ML.Peft.Models.Bert.BertForSequenceClassification(new Microsoft.ML.Peft.Models.Bert.BertConfig
+        {
+            VocabSize = 12, HiddenSize = 8, NumHiddenLayers = 1, NumAttentionHeads = 2, IntermediateSize = 16, MaxPositionEmbeddings = 8,
+            HiddenDropoutProb = 0, AttentionProbsDropoutProb = 0, PadTokenId = 0,
+        });
+        using var peft = PeftModel.Create(model, new LoraConfig { R = 2, TargetModules = ["word_embeddings"], InitLoraWeights = LoraInitialization.Random, ModulesToSave = [] });
+        var a = peft.get_parameter($"base_model.model.{Embeddings}.lora_embedding_A.default")!;
+
+        using Tensor ids = tensor(new long[] { 2, 5, 0, 0, 3, 0 }, [1, 6]);
+        using Tensor withPadding = model.Forward(ids);
+        withPadding.square().sum().backward();
+
+        Tensor grad = a.grad!;
+        Assert.Equal(0, TensorAssert.MaxAbs(grad.select(1, 0)));
+        Assert.True(TensorAssert.MaxAbs(grad.select(1, 5)) > 0);
+        Assert.Equal(0, TensorAssert.MaxAbs(grad.select(1, 7))); // a token not in the batch
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
