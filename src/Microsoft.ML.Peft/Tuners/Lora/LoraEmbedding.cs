@@ -62,7 +62,8 @@ public sealed class LoraEmbedding : LoraLayer
         if (EmbeddingPadding.Of((Embedding)BaseLayer) is long padding)
         {
             // As F.embedding with padding_idx in PEFT: the padding token's column of A takes no gradient (forward unchanged).
-            afterA = torch.where(ids.eq(padding).unsqueeze(1), afterA.detach(), afterA);
+            using Scalar paddingId = padding;
+            afterA = torch.where(ids.eq(paddingId).unsqueeze(1), afterA.detach(), afterA);
         }
 
         afterA = afterA.reshape([.. input.shape, a.shape[0]]);
