@@ -80,23 +80,13 @@ internal static class PeftFitting
 
         TrainedAdapter adapter = TrainedAdapter.Capture(peft);
         ReferencedBase? referencedBase = baseReference is null ? null : ReferencedBase.Capture(baseReference, snapshot!, peft, adapter, bfloat16);
-        if (!mergeAdapter)
+        // Adapters that cannot merge (bottleneck adapters are non-linear) stay as layers, as with MergeAdapter = false.
+        if (!mergeAdapter || !peft.BaseModel.CanMerge())
         {
             return new InferenceModel(peft, peft.Model, architecture, adapter.ConfigJson, adapter, referencedBase);
         }
 
-        nn.Module merged;
-        try
-        {
-            merged = peft.MergeAndUnload();
-        }
-        catch (NotSupportedException e)
-        {
-            adapter.Dispose();
-            referencedBase?.Dispose();
-            throw new NotSupportedException($"{e.Message} This adapter cannot be merged into the base weights; set MergeAdapter = false to keep it as separate layers.", e);
-        }
-
+        nn.Module merged = peft.MergeAndUnload();
         peft.Dispose();
         return new InferenceModel(merged, merged, architecture, unmergedAdapterConfig: null, adapter, referencedBase);
     }

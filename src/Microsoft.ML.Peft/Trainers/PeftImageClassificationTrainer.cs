@@ -57,10 +57,7 @@ public sealed class PeftImageClassificationTrainer : IEstimator<PeftImageClassif
 
         ImageDataSet train = Images(input);
         ImageDataSet? validation = _options.ValidationSet is null ? null : Images(_options.ValidationSet);
-        if (train.Count == 0)
-        {
-            throw new InvalidOperationException($"No training rows: the data is empty, or every row's label '{_options.LabelColumnName}' is missing.");
-        }
+        FitRows.Require(train.Count, validation?.Count, _options.LabelColumnName);
 
         (ResNet network, BaseModelReference? reference) = CreateNetwork(classes.Count);
         PeftConfig? peft = _options.Peft is null ? null : _options.Peft with { BaseModelNameOrPath = _options.Peft.BaseModelNameOrPath ?? _options.BaseModel };

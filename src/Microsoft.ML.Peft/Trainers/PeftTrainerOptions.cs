@@ -24,7 +24,8 @@ public abstract class PeftTrainerOptions
 
     /// <summary>
     /// Merge the trained adapter into the base weights after training, so prediction costs what the base model costs.
-    /// False keeps the adapter layers in the network. Either way <see cref="PeftTransformer.ExportAdapter"/> can write the
+    /// False keeps the adapter layers in the network, and so do methods that cannot be merged (bottleneck adapters,
+    /// which are non-linear) whatever this says. Either way <see cref="PeftTransformer.ExportAdapter"/> can write the
     /// adapter alone. Default true.
     /// </summary>
     public bool MergeAdapter { get; set; } = true;

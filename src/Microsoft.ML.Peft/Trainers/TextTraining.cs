@@ -54,10 +54,7 @@ internal static class TextTraining
             maxLength = TextBaseModels.MaxLength(options.MaxSequenceLength, tokenizer, network);
             train = Tokenize(environment, data, tokenizer, options, kind, maxLength);
             validation = options.ValidationSet is null ? null : Tokenize(environment, options.ValidationSet, tokenizer, options, kind, maxLength);
-            if (train.Count == 0)
-            {
-                throw new InvalidOperationException($"No training rows: the data is empty, or every row's label '{options.LabelColumnName}' is missing.");
-            }
+            FitRows.Require(train.Count, validation?.Count, options.LabelColumnName);
         }
         catch
         {

@@ -50,6 +50,9 @@ public abstract class TunerLayer : nn.Module<Tensor, Tensor>
     /// <summary>Whether any adapter is merged into the base weights.</summary>
     public bool IsMerged => _mergedAdapters.Count > 0;
 
+    /// <summary>Whether this kind of adapter can be merged into the base weights (false for non-linear ones such as bottleneck adapters).</summary>
+    public virtual bool CanMerge => true;
+
     /// <summary>Whether this layer has an adapter of that name.</summary>
     public bool HasAdapter(string adapterName) => _adapters.Contains(adapterName, StringComparer.Ordinal);
 

@@ -28,6 +28,10 @@ public abstract class TunerModel : nn.Module
     private readonly List<ModuleToSave> _modulesToSave = [];
     private readonly Dictionary<string, bool> _originalRequiresGrad = new(StringComparer.Ordinal);
 
+    // Per adapter, the task heads added to a given modules_to_save list (TaskHeads.Resolve): files written before that
+    // rule, or by tools that keep the list as given, hold no tensors for them, and loading keeps the base head's copy.
+    private readonly Dictionary<string, IReadOnlyList<string>> _addedTaskHeads = new(StringComparer.Ordinal);
+
     /// <summary>Registers <paramref name="model"/> as <c>model</c> and remembers which of its parameters required gradients.</summary>
     protected TunerModel(string name, nn.Module model)
         : base(name)
@@ -216,6 +220,9 @@ public abstract class TunerModel : nn.Module
         AddModulesToSave(adapterName, resolved, modules.Select(m => m.name).Where(n => !IsInsideLayer(n)).ToList());
 
         _configs[adapterName] = resolved;
+        _addedTaskHeads[adapterName] = config is TunerConfig { ModulesToSave: { } given } && resolved.ModulesToSave is { } saved
+            ? saved.Except(given, StringComparer.Ordinal).ToList()
+            : [];
         _adapterOrder.Add(adapterName);
         if (ActiveAdapter is null)
         {
@@ -273,6 +280,7 @@ public abstract class TunerModel : nn.Module
         }
 
         _configs.Remove(adapterName);
+        _addedTaskHeads.Remove(adapterName);
         _adapterOrder.Remove(adapterName);
         if (ActiveAdapter == adapterName)
         {
@@ -331,19 +339,26 @@ public abstract class TunerModel : nn.Module
 
     /// <summary>Merges the active adapter (or the given ones) into the base weights.</summary>
     /// <exception cref="InvalidOperationException">No adapter is active, or the adapters are disabled.</exception>
+    /// <exception cref="NotSupportedException">A layer of these adapters cannot be merged (nothing is merged then).</exception>
     public void Merge(IEnumerable<string>? adapterNames = null)
     {
-        if (AdaptersDisabled)
-        {
-            // A disabled model promises the base model's outputs; merged weights would break that promise silently.
-            throw new InvalidOperationException("The adapters are disabled (DisableAdapter); merge after enabling them again.");
-        }
-
         List<string> names = adapterNames?.ToList() ??
                              [ActiveAdapter ?? throw new InvalidOperationException("There is no active adapter to merge.")];
         foreach (string name in names)
         {
             RequireAdapter(name);
+        }
+
+        // Refused before any layer merges, so a model with layers that cannot merge is left exactly as it was.
+        if (_layers.FirstOrDefault(l => !l.Layer.CanMerge && names.Any(l.Layer.HasAdapter)) is { } unmergeable)
+        {
+            unmergeable.Layer.Merge(names.First(unmergeable.Layer.HasAdapter)); // throws the layer's own NotSupportedException
+        }
+
+        if (AdaptersDisabled)
+        {
+            // A disabled model promises the base model's outputs; merged weights would break that promise silently.
+            throw new InvalidOperationException("The adapters are disabled (DisableAdapter); merge after enabling them again.");
         }
 
         foreach (InjectedLayer injected in _layers)
@@ -353,6 +368,13 @@ public abstract class TunerModel : nn.Module
                 injected.Layer.Merge(name);
             }
         }
+    }
+
+    /// <summary>Whether every layer of <paramref name="adapterName"/> (default: the active adapter) can be merged into the base weights.</summary>
+    public bool CanMerge(string? adapterName = null)
+    {
+        string? name = adapterName ?? ActiveAdapter;
+        return name is null || _layers.All(l => l.Layer.CanMerge || !l.Layer.HasAdapter(name));
     }
 
     /// <summary>Takes merged adapters out of the base weights again.</summary>
@@ -375,6 +397,11 @@ public abstract class TunerModel : nn.Module
         {
             // As PEFT's merge_and_unload: the active adapter is merged even while disabled, so the returned model is the
             // adapted one (its modules to save keep the adapter's values below as well).
+            if (!CanMerge())
+            {
+                Merge(); // throws the layer's NotSupportedException while nothing has changed yet (disabled adapters stay so)
+            }
+
             if (AdaptersDisabled)
             {
                 EnableAdapters();
@@ -411,6 +438,7 @@ public abstract class TunerModel : nn.Module
         register_module("model", null!);
         model = null;
         _configs.Clear();
+        _addedTaskHeads.Clear();
         _adapterOrder.Clear();
         ActiveAdapter = null;
         return result;
@@ -441,7 +469,21 @@ public abstract class TunerModel : nn.Module
                 $"This adapter's keys look like [{string.Join(", ", targets.Keys.Order(StringComparer.Ordinal).Take(4))}].");
         }
 
-        // Bias keys may be absent: PEFT's own 'lora_only' files do not contain them.
+        // Bias keys may be absent: PEFT's own 'lora_only' files do not contain them. So may the task heads added to the
+        // file's own modules_to_save list: as in PEFT, whose load is not strict there, they keep the base head's values.
+        if (_addedTaskHeads.TryGetValue(adapterName, out IReadOnlyList<string>? addedHeads) && addedHeads.Count > 0)
+        {
+            foreach (ModuleToSave module in _modulesToSave.Where(m => m.HasAdapter(adapterName) && TargetModuleMatcher.IsModuleToSave(addedHeads, m.Key)))
+            {
+                string prefix = SavedKeyPrefix + module.Key + ".";
+                bool fileHasHead = source.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+                if (!fileHasHead)
+                {
+                    required.RemoveWhere(k => k.StartsWith(prefix, StringComparison.Ordinal));
+                }
+            }
+        }
+
         var missing = required.Where(k => !source.Contains(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (missing.Count > 0)
         {

@@ -178,6 +178,28 @@ public sealed class AdapterFilesTests : IDisposable
     }
 
     [Fact]
+    public void AnAdapterSavedWithoutTheHeadItsTaskTypeAddsStillLoadsKeepingTheBaseHead()
+    {
+        // Files written before SEQ_CLS added the head to a given modules_to_save list (and PEFT's, whose load is not
+        // strict there) hold no classifier tensors: the head then keeps the base model's values.
+        var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"], ModulesToSave = [] });
+        using Tensor ids = TinyBert.Ids();
+        using Tensor expected = peft.Model.forward(ids);
+        peft.SavePretrained(_directory, null, Store);
+        peft.Dispose();
+        string configPath = Path.Combine(_directory, "adapter_config.json");
+        JsonObject json = JsonNode.Parse(File.ReadAllText(configPath))!.AsObject();
+        json["task_type"] = "SEQ_CLS";
+        File.WriteAllText(configPath, json.ToJsonString());
+
+        var model = Fresh(baseState);
+        using var loaded = PeftModel.FromPretrained(model, _directory, "default", isTrainable: false, Store);
+        Assert.Contains("classifier", loaded.BaseModel.ModulesToSaveKeys);
+        using Tensor actual = model.forward(ids);
+        TensorAssert.Close(expected, actual, 1e-6);
+    }
+
+    [Fact]
     public void DoraMagnitudeAndEmbeddingTensorsUsePeftsSavedNames()
     {
         var (peft, baseState) = Trained(new LoraConfig { R = 2, UseDora = true, TargetModules = ["query", "word_embeddings"], ModulesToSave = [] });

@@ -170,6 +170,21 @@ public sealed class PeftTextBaseModelTests
         Assert.Contains(string.Join(", ", validationNames), error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void AValidationSetLeftWithoutRowsIsRefusedNamingTheOption()
+    {
+        using var baseModel = Bert(seed: 3);
+        var keys = _mlContext.Transforms.Conversion.MapValueToKey("Label", nameof(Review.Sentiment)).Fit(_mlContext.Data.LoadFromEnumerable(Rows(30, seed: 1)));
+        IDataView train = keys.Transform(_mlContext.Data.LoadFromEnumerable(Rows(30, seed: 1)));
+        // Classes the keys never saw map to the missing key, and rows with a missing label are skipped, as ML.NET's trainers do.
+        IDataView validation = keys.Transform(_mlContext.Data.LoadFromEnumerable(Rows(5, seed: 2).Select(r => new Review { Text = r.Text, Sentiment = "unheard-of" })));
+
+        var error = Assert.Throws<ArgumentException>(() => _mlContext.MulticlassClassification.Trainers.PeftTextClassification(
+            Options<PeftTextClassificationTrainer.Options>(baseModel, o => { o.Epochs = 1; o.ValidationSet = validation; })).Fit(train));
+        Assert.Equal("ValidationSet", error.ParamName);
+        Assert.Contains("label 'Label' is missing", error.Message, StringComparison.Ordinal);
+    }
+
     private static string[] LabelNames(IDataView data)
     {
         VBuffer<ReadOnlyMemory<char>> values = default;

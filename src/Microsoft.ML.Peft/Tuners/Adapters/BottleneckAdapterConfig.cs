@@ -73,6 +73,11 @@ public sealed record BottleneckAdapterConfig : TunerConfig
         {
             throw new ArgumentException($"Unknown bottleneck adapter variant {Variant}.");
         }
+
+        if (NonLinearity is { } nonLinearity && !Enum.IsDefined(nonLinearity))
+        {
+            throw new ArgumentException($"Unknown non_linearity {nonLinearity}; expected one of {string.Join(", ", Enum.GetNames<AdapterNonLinearity>())}.");
+        }
     }
 
     /// <inheritdoc />

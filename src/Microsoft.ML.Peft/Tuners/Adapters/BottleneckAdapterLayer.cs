@@ -85,12 +85,7 @@ public sealed class BottleneckAdapterLayer : TunerLayer
 
         BottleneckAdapterConfig resolved = config.WithVariantDefaults();
         int reduction = resolved.ReductionFactor!.Value;
-        long bottleneck = _geometry.OutFeatures / reduction;
-        if (bottleneck < 1)
-        {
-            throw new ArgumentException(
-                $"{GetName()}: a reduction factor of {reduction} leaves no bottleneck for a width of {_geometry.OutFeatures}; use a factor of at most {_geometry.OutFeatures}.");
-        }
+        long bottleneck = Math.Max(1, _geometry.OutFeatures / reduction); // as AdapterHub: never narrower than one unit
 
         Tensor weight = BaseWeight();
 
@@ -134,6 +129,9 @@ public sealed class BottleneckAdapterLayer : TunerLayer
         adapter_up.Remove(adapterName);
         _settings.Remove(adapterName);
     }
+
+    /// <inheritdoc />
+    public override bool CanMerge => false;
 
     /// <summary>Always throws: a bottleneck adapter is non-linear, so no change of the base weights reproduces it.</summary>
     /// <exception cref="NotSupportedException">Always.</exception>

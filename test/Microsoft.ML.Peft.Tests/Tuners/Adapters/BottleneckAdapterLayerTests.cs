@@ -140,12 +140,20 @@ public sealed class BottleneckAdapterLayerTests
     }
 
     [Fact]
-    public void TooLargeAReductionFactorFailsNamingTheWidth()
+    public void AReductionFactorLargerThanTheWidthLeavesABottleneckOfOneAsAdapterHub()
+    {
+        using var peft = PeftModel.Create(new TinyBert(hidden: 16), new BottleneckAdapterConfig { TargetModules = ["output.dense"], ReductionFactor = 32 });
+        BottleneckAdapterLayer layer = ((BottleneckAdapterModel)peft.BaseModel).AdapterLayers[Ffn0];
+        Assert.Equal(1, layer.BottleneckSize("default"));
+    }
+
+    [Fact]
+    public void AnUndefinedNonLinearityIsRefusedNamingTheChoices()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            PeftModel.Create(new TinyBert(hidden: 16), new BottleneckAdapterConfig { TargetModules = ["output.dense"], ReductionFactor = 32 }));
-        Assert.Contains("reduction factor of 32", error.Message, StringComparison.Ordinal);
-        Assert.Contains("width of 16", error.Message, StringComparison.Ordinal);
+            PeftModel.Create(new TinyBert(hidden: 16), new BottleneckAdapterConfig { TargetModules = ["output.dense"], NonLinearity = (AdapterNonLinearity)99 }));
+        Assert.Contains("non_linearity 99", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Relu", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

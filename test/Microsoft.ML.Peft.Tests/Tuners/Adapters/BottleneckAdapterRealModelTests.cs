@@ -117,9 +117,19 @@ public sealed class BottleneckAdapterRealModelTests
         var mergeAndUnload = Assert.Throws<NotSupportedException>(() => peft.MergeAndUnload());
         Assert.Contains("Unload()", mergeAndUnload.Message, StringComparison.Ordinal);
         Assert.False(peft.BaseModel.IsMerged);
+        Assert.False(peft.BaseModel.CanMerge());
         using (Tensor still = real.Run(model))
         {
             MethodAssert.SameLogits(adapted, still, "A refused merge changed the model");
+        }
+
+        // Refused inside a DisableAdapter scope too, and the scope still gives the base model's logits afterwards.
+        using (peft.DisableAdapter())
+        {
+            Assert.Throws<NotSupportedException>(() => peft.MergeAndUnload());
+            Assert.Throws<NotSupportedException>(peft.Merge);
+            using Tensor disabled = real.Run(model);
+            MethodAssert.SameLogits(baseLogits, disabled, "A refused merge switched the adapters back on");
         }
 
         nn.Module plain = peft.Unload();
