@@ -5,7 +5,8 @@ namespace Microsoft.ML.Peft.Models.Bert;
 
 /// <summary>
 /// transformers' <c>BertSelfOutput</c> and <c>BertOutput</c>: LayerNorm(dropout(dense(x)) + residual). They differ only in
-/// the dense layer's input width (hidden for the attention output, intermediate for the feed-forward output).
+/// the dense layer's input width (hidden for the attention output, intermediate for the feed-forward output). A dense
+/// layer wrapped by a bottleneck adapter (<see cref="IAddsAfterBranchDropout"/>) adds the adapter after the dropout.
 /// </summary>
 [ResolvesChildrenByName]
 internal sealed class BertResidualOutput : nn.Module
@@ -22,7 +23,9 @@ internal sealed class BertResidualOutput : nn.Module
     public Tensor Forward(Tensor hiddenStates, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        Tensor projected = this.Call("dropout", this.Call("dense", hiddenStates));
+        Tensor projected = this.Child<nn.Module>("dense") is IAddsAfterBranchDropout adapted
+            ? adapted.Forward(hiddenStates, x => this.Call("dropout", x)) // a bottleneck adapter: dense → dropout → adapter
+            : this.Call("dropout", this.Call("dense", hiddenStates));
         Tensor sum = projected.PlusInPlace(residual); // neither the dense layer nor dropout keeps its output for backward
         return this.Call("LayerNorm", sum).MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using Microsoft.ML.Peft.Models.Common;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace Microsoft.ML.Peft.Tuners.Adapters;
 /// non-linearity the adapter cannot be folded into the base weights: <see cref="TunerLayer.Merge"/> throws
 /// <see cref="NotSupportedException"/>.
 /// </remarks>
-public sealed class BottleneckAdapterLayer : TunerLayer
+public sealed class BottleneckAdapterLayer : TunerLayer, IAddsAfterBranchDropout
 {
     // Field names are the state-dict names (registered explicitly, after base_layer).
     private readonly AdapterModules<nn.Module<Tensor, Tensor>> adapter_down = new();
@@ -107,6 +108,18 @@ public sealed class BottleneckAdapterLayer : TunerLayer
         _settings[adapterName] = new AdapterSettings(resolved.Variant, bottleneck, resolved.NonLinearity!.Value, resolved.Scaling!.Value);
         RegisterAdapterName(adapterName);
         train(training);
+    }
+
+    /// <summary>
+    /// Inside a BERT-style residual branch: the wrapped projection, then the branch's dropout, then the adapter (on the
+    /// dropped-out output, or in parallel on the input), as Houlsby et al. and AdapterHub order them, so the adapter's
+    /// own output is not dropped.
+    /// </summary>
+    Tensor IAddsAfterBranchDropout.Forward(Tensor input, Func<Tensor, Tensor> dropout)
+    {
+        using var scope = NewDisposeScope();
+        Tensor output = dropout(BaseLayer.call(input));
+        return (ShouldAdapt ? TransformOutput(input, output) : output).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />

@@ -10,7 +10,7 @@ namespace Microsoft.ML.Peft.Tuners.Adapters;
 /// <remarks>
 /// <list type="bullet">
 /// <item>BERT and RoBERTa (<c>encoder.layer.N</c>): Houlsby wraps <c>attention.output.dense</c> and <c>output.dense</c>
-/// (the adapter runs after each projection, before the layer's dropout, residual and LayerNorm, as in Houlsby et al.);
+/// (the adapter runs after each projection and its dropout, before the residual and LayerNorm, as in Houlsby et al.);
 /// Pfeiffer and parallel wrap the feed-forward projection <c>output.dense</c> only.</item>
 /// <item>torchvision ResNets: every residual block <c>layerK.N</c> (a 1×1-convolution adapter on the block's
 /// output, or in parallel on its input).</item>

@@ -6,7 +6,7 @@ public enum BottleneckVariant
     /// <summary>
     /// Houlsby et al. (2019), <c>"houlsby"</c>: two sequential adapters per transformer layer, one on the output of the
     /// attention projection (<c>attention.output.dense</c>) and one on the output of the feed-forward projection
-    /// (<c>output.dense</c>), each before the layer's dropout, residual and LayerNorm: h ← h + s·up(f(down(h))).
+    /// (<c>output.dense</c>), each after the layer's dropout and before its residual and LayerNorm: h ← h + s·up(f(down(h))).
     /// Defaults: reduction factor 16, swish, scaling 1 (AdapterHub's <c>DoubleSeqBnConfig</c>).
     /// </summary>
     Houlsby,
