@@ -9,8 +9,7 @@ namespace Microsoft.ML.Peft.Samples;
 /// <param name="Name">The flag's value.</param>
 /// <param name="Description">What it trains, for the report.</param>
 /// <param name="Config">The trainer's <c>Peft</c> setting; null is full fine-tuning.</param>
-/// <param name="Mergeable">Whether the trained adapter can be merged into the base weights after training.</param>
-public sealed record FineTuningChoice(string Name, string Description, PeftConfig? Config, bool Mergeable = true)
+public sealed record FineTuningChoice(string Name, string Description, PeftConfig? Config)
 {
     /// <summary>The values <c>--method</c> accepts.</summary>
     public static readonly string[] Names = ["lora", "head", "full", "ia3", "houlsby"];
@@ -27,8 +26,8 @@ public sealed record FineTuningChoice(string Name, string Description, PeftConfi
             "head" => new("head", "head only (linear probe), base frozen", new HeadOnlyConfig()),
             "full" => new("full", "full fine-tuning (every weight)", null),
             "ia3" => new("ia3", "(IA)³ scaling vectors on the default targets, head trained fully", new IA3Config()),
-            // The swish between a bottleneck's projections is not linear, so its adapters stay layers of the network.
-            "houlsby" => new("houlsby", "Houlsby bottleneck adapters (reduction 16), head trained fully", new BottleneckAdapterConfig { Variant = BottleneckVariant.Houlsby }, Mergeable: false),
+            // The swish between a bottleneck's projections is not linear, so the trainer keeps its adapters as layers.
+            "houlsby" => new("houlsby", "Houlsby bottleneck adapters (reduction 16), head trained fully", new BottleneckAdapterConfig { Variant = BottleneckVariant.Houlsby }),
             var other => throw new ArgumentException($"Unknown --method '{other}': use one of {string.Join(", ", Names)}."),
         };
 }

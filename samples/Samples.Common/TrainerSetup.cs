@@ -14,7 +14,6 @@ public static class TrainerSetup
     {
         FineTuningChoice method = settings.FineTuning;
         options.Peft = method.Config;
-        options.MergeAdapter = method.Mergeable;
         options.Epochs = settings.Epochs;
         options.BatchSize = batchSize;
         options.LearningRate = settings.LearningRate ?? (settings.RandomBase && method.Config is null ? FromScratchLearningRate : null);
