@@ -62,7 +62,9 @@ public sealed class TrainingOptions
 
     /// <summary>
     /// Length bucketing: rows are sorted by length within windows of this many batches of shuffled rows, to cut
-    /// padding; 0 disables it. Only used for data with lengths (text). Default 50.
+    /// padding; 0 disables it. Only used for data with lengths (text). Default 50. As in Hugging Face's
+    /// <c>group_by_length</c>, a window never holds more than a quarter of the epoch's batches (at least one batch), so
+    /// the batches of a small data set still change from epoch to epoch.
     /// </summary>
     public int LengthBucketWindow { get; set; } = 50;
 
@@ -110,7 +112,12 @@ public sealed class TrainingOptions
     /// <summary>When the GPU is unavailable: true falls back to the CPU (with a log message), false throws. Default true (ML.NET's <c>FallbackToCpu</c>).</summary>
     public bool FallbackToCpu { get; set; } = true;
 
-    /// <summary>Float32, or bfloat16 for the frozen base with float32 trainable weights. Default Float32.</summary>
+    /// <summary>
+    /// Float32, or bfloat16 for the frozen base with float32 trainable weights. Default Float32. Under BFloat16 only layers
+    /// whose parameters are all frozen compute in bfloat16 (so BitFit, which trains every bias, gains nothing), the
+    /// activations between layers travel in bfloat16, and the frozen base weights keep their bfloat16 rounding after
+    /// training (a model trained this way is rebuilt the same way when saved by reference).
+    /// </summary>
     public TrainingPrecision Precision { get; set; } = TrainingPrecision.Float32;
 
     /// <summary>Threads that build batches ahead of the training thread (decoding, augmentation, padding); 0 builds them inline. Default 2.</summary>

@@ -36,6 +36,40 @@ public class EpochPlanTests
     }
 
     [Fact]
+    public void ASmallDataSetsBatchesChangeFromEpochToEpochUnderBucketing()
+    {
+        // 640 rows in batches of 16 fit in one 50-batch window; sorted whole, the same rows would meet again every epoch.
+        // As Hugging Face's group_by_length, a window holds at most a quarter of the batches (here 10).
+        int[] lengths = RandomLengths(640, seed: 5);
+        int[][] first = EpochPlan.ForTraining(640, 16, seed: 1, epoch: 0, shuffle: true, i => lengths[i], bucketWindowBatches: 50);
+        int[][] second = EpochPlan.ForTraining(640, 16, seed: 1, epoch: 1, shuffle: true, i => lengths[i], bucketWindowBatches: 50);
+        var batchOf = new int[640];
+        for (int b = 0; b < second.Length; b++)
+        {
+            foreach (int row in second[b])
+            {
+                batchOf[row] = b;
+            }
+        }
+
+        long pairs = 0, again = 0;
+        foreach (int[] batch in first)
+        {
+            for (int i = 0; i < batch.Length; i++)
+            {
+                for (int j = i + 1; j < batch.Length; j++)
+                {
+                    pairs++;
+                    again += batchOf[batch[i]] == batchOf[batch[j]] ? 1 : 0;
+                }
+            }
+        }
+
+        Assert.True(again < pairs / 4, $"{again} of {pairs} row pairs share a batch again in the next epoch");
+        Assert.Equal(Enumerable.Range(0, 640), second.SelectMany(b => b).Order());
+    }
+
+    [Fact]
     public void ShufflingIsSeededByRunSeedAndEpoch()
     {
         int[][] Plan(long seed, int epoch) => EpochPlan.ForTraining(Lengths.Length, 8, seed, epoch, shuffle: true, i => Lengths[i], 50);

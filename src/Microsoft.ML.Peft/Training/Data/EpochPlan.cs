@@ -2,8 +2,9 @@ namespace Microsoft.ML.Peft.Training.Data;
 
 /// <summary>
 /// The batches of one epoch, as row positions: a seeded shuffle, then optional length bucketing (rows sorted by length
-/// within windows of <c>window × batchSize</c> consecutive shuffled rows, the windows cut into batches, and the batch
-/// order shuffled again), as Hugging Face's <c>group_by_length</c> does to cut padding. The plan is a pure function of
+/// within windows of <c>window × batchSize</c> consecutive shuffled rows, window = min(the option, rows / (4 × batchSize)),
+/// at least 1, the windows cut into batches, and the batch order shuffled again), as Hugging Face's
+/// <c>group_by_length</c> does to cut padding. The plan is a pure function of
 /// its arguments, so a resumed run can rebuild it and continue at any batch.
 /// </summary>
 internal static class EpochPlan
@@ -22,7 +23,10 @@ internal static class EpochPlan
             return Cut(order, batchSize);
         }
 
-        int window = checked(bucketWindowBatches * batchSize);
+        // As Hugging Face's get_length_grouped_indices: at most a quarter of the epoch's batches per window (at least one),
+        // so a small data set still has several windows and its batches change from epoch to epoch.
+        int windowBatches = Math.Max(1, Math.Min(bucketWindowBatches, count / (4 * batchSize)));
+        int window = checked(windowBatches * batchSize);
         var batches = new List<int[]>();
         for (int start = 0; start < order.Length; start += window)
         {
