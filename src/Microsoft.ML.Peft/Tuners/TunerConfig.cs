@@ -64,7 +64,12 @@ public abstract record TunerConfig : PeftConfig
     {
         base.WriteJson(json);
         json["target_modules"] = SelectorToJson(TargetModules);
-        json["exclude_modules"] = SelectorToJson(ExcludeModules);
+        if (ExcludeModules is not null)
+        {
+            // Written only when set: PEFT added the field in 0.14, and 0.10-0.12 refuse keys they do not know.
+            json["exclude_modules"] = SelectorToJson(ExcludeModules);
+        }
+
         json["layers_to_transform"] = LayersToTransform is null ? null : new JsonArray(LayersToTransform.Select(i => (JsonNode)i).ToArray());
         json["layers_pattern"] = LayersPattern is null ? null : new JsonArray(LayersPattern.Select(p => (JsonNode)p).ToArray());
         json["modules_to_save"] = ModulesToSave is null ? null : new JsonArray(ModulesToSave.Select(m => (JsonNode)m).ToArray());

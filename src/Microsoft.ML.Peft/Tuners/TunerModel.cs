@@ -445,6 +445,17 @@ public abstract class TunerModel : nn.Module
     }
 
     /// <summary>
+    /// Whether <paramref name="key"/> is a tensor of PEFT's wrapper around a module to save
+    /// (<c>…classifier.original_module.bias</c>, <c>…classifier.modules_to_save.bias</c>): PEFT's <c>bias="all"</c> saves
+    /// every key with "bias" in it, these included, next to the module's own <c>…classifier.bias</c>. The first is the
+    /// base's value, the second a copy of the saved one, so both are skipped, as PEFT's non-strict load ignores them.
+    /// </summary>
+    private bool IsPeftWrapperCopy(string key, string adapterName) =>
+        _modulesToSave.Any(m => m.HasAdapter(adapterName) &&
+            (key.StartsWith(SavedKeyPrefix + m.Key + ".original_module.", StringComparison.Ordinal) ||
+             key.StartsWith(SavedKeyPrefix + m.Key + ".modules_to_save.", StringComparison.Ordinal)));
+
+    /// <summary>
     /// The tensors saved for an adapter, under the keys of Hugging Face PEFT's <c>get_peft_model_state_dict</c>
     /// (<c>base_model.model.…lora_A.weight</c>, adapter name removed). The values are the live tensors (or the adapter's
     /// copies of a module to save), so loading can copy into them.
@@ -460,7 +471,7 @@ public abstract class TunerModel : nn.Module
         Dictionary<string, Tensor> targets = AdapterStateDict(adapterName, includeExtra: true);
         var required = AdapterStateDict(adapterName, includeExtra: ExtraSavedKeysRequired).Keys.ToHashSet(StringComparer.Ordinal);
 
-        var unexpected = source.Keys.Where(k => !targets.ContainsKey(k)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var unexpected = source.Keys.Where(k => !targets.ContainsKey(k) && !IsPeftWrapperCopy(k, adapterName)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
         {
             throw new WeightLoadException(
@@ -476,7 +487,7 @@ public abstract class TunerModel : nn.Module
             foreach (ModuleToSave module in _modulesToSave.Where(m => m.HasAdapter(adapterName) && TargetModuleMatcher.IsModuleToSave(addedHeads, m.Key)))
             {
                 string prefix = SavedKeyPrefix + module.Key + ".";
-                bool fileHasHead = source.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+                bool fileHasHead = source.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal) && targets.ContainsKey(k));
                 if (!fileHasHead)
                 {
                     required.RemoveWhere(k => k.StartsWith(prefix, StringComparison.Ordinal));
@@ -492,7 +503,7 @@ public abstract class TunerModel : nn.Module
         }
 
         using var noGrad = no_grad();
-        foreach (string key in source.Keys)
+        foreach (string key in source.Keys.Where(targets.ContainsKey))
         {
             Tensor target = targets[key];
             long[] shape = source.GetShape(key);

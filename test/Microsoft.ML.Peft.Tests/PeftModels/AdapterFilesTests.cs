@@ -64,7 +64,12 @@ public sealed class AdapterFilesTests : IDisposable
         Assert.Empty(json["rank_pattern"]!.AsObject());
         Assert.Empty(json["loftq_config"]!.AsObject());
         Assert.Equal("megatron.core", (string?)json["megatron_core"]);
-        Assert.False((bool)json["lora_bias"]!);
+        // Fields PEFT added after 0.12 are left out at their defaults (0.10-0.12 refuse keys they do not know).
+        foreach (string later in new[] { "lora_bias", "eva_config", "corda_config", "trainable_token_indices", "use_qalora", "qalora_group_size", "target_parameters", "exclude_modules" })
+        {
+            Assert.False(json.ContainsKey(later), later);
+        }
+
         Assert.Contains("\"lora_dropout\": 0.1", text);
     }
 
@@ -434,6 +439,54 @@ public sealed class AdapterFilesTests : IDisposable
         using var loaded = PeftModel.FromPretrained(model, _directory, "default", false, Store);
         using Tensor actual = model.forward(ids);
         TensorAssert.Close(expected, actual, 1e-6);
+    }
+
+    [Fact]
+    public void APeftBiasAllFileWithTheHeadsWrapperCopiesLoads()
+    {
+        // PEFT's bias="all" keeps every key with "bias" in it, so its files also hold the modules-to-save wrapper's
+        // classifier.original_module.bias (the base's) and classifier.modules_to_save.bias (a copy of classifier.bias).
+        var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"], Bias = LoraBias.All });
+        using Tensor ids = TinyBert.Ids();
+        using Tensor expected = peft.Model.forward(ids);
+        peft.SavePretrained(_directory, null, Store);
+        var tensors = new Dictionary<string, Tensor>(peft.GetAdapterStateDict());
+        Tensor headBias = tensors["base_model.model.classifier.bias"];
+        tensors["base_model.model.classifier.original_module.bias"] = torch.randn_like(headBias);
+        tensors["base_model.model.classifier.modules_to_save.bias"] = headBias;
+        Store.Save(Path.Combine(_directory, "adapter_model.safetensors"), tensors, null);
+        peft.Dispose();
+
+        var model = Fresh(baseState);
+        using var loaded = PeftModel.FromPretrained(model, _directory, "default", false, Store);
+        using Tensor actual = model.forward(ids);
+        TensorAssert.Close(expected, actual, 1e-6);
+    }
+
+    [Fact]
+    public void AnActivatedLoraConfigIsRefusedRatherThanReadAsPlainLora()
+    {
+        var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"] });
+        peft.SavePretrained(_directory, null, Store);
+        peft.Dispose();
+        EditConfig(json => json["alora_invocation_tokens"] = new JsonArray(5, 6));
+        var error = Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(Fresh(baseState), _directory, "default", false, Store));
+        Assert.Contains("alora_invocation_tokens", error.Message, StringComparison.Ordinal);
+
+        EditConfig(json =>
+        {
+            json["alora_invocation_tokens"] = null;
+            json["kasa_config"] = new JsonObject();
+        });
+        Assert.Contains("kasa_config", Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(Fresh(baseState), _directory, "default", false, Store)).Message, StringComparison.Ordinal);
+
+        EditConfig(json =>
+        {
+            json.Remove("kasa_config");
+            json["use_bdlora"] = false;
+            json["init_lora_weights"] = "lora_ga";
+        });
+        Assert.Contains("is unknown here", Assert.Throws<InvalidDataException>(() => PeftModel.FromPretrained(Fresh(baseState), _directory, "default", false, Store)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

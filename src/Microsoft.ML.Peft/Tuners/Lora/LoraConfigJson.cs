@@ -32,18 +32,13 @@ internal static class LoraConfigJson
         json["rank_pattern"] = new JsonObject(config.RankPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)p.Value)));
         json["alpha_pattern"] = new JsonObject(config.AlphaPattern.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Number(p.Value))));
 
-        // Fields of PEFT's LoraConfig this library does not implement, with PEFT's defaults.
-        json["corda_config"] = null;
-        json["eva_config"] = null;
+        // Fields of PEFT's LoraConfig this library does not implement, with PEFT's defaults. Only those PEFT 0.10-0.12
+        // already had: those releases refuse unknown keys (TypeError), and later ones default every field left out
+        // (eva_config, corda_config, lora_bias, trainable_token_indices, use_qalora, target_parameters, ...).
         json["layer_replication"] = null;
         json["loftq_config"] = new JsonObject();
-        json["lora_bias"] = false;
         json["megatron_config"] = null;
         json["megatron_core"] = "megatron.core";
-        json["qalora_group_size"] = 16;
-        json["target_parameters"] = null;
-        json["trainable_token_indices"] = null;
-        json["use_qalora"] = false;
     }
 
     public static LoraConfig Read(ConfigJsonReader reader)
@@ -105,9 +100,12 @@ internal static class LoraConfigJson
 
             // Data-driven initializations that leave the base weights alone: a trained adapter of this kind is plain LoRA.
             "eva" or "orthogonal" => LoraInitialization.Default,
+            var changer when changer.StartsWith("pissa", StringComparison.Ordinal) || changer is "olora" or "corda" or "loftq" =>
+                throw new InvalidDataException(
+                    $"{reader.Source}: init_lora_weights \"{name}\" is not supported: it changes the base weights " +
+                    "(PiSSA, OLoRA, CorDA, LoftQ), so the adapter cannot be used with the original base model here."),
             _ => throw new InvalidDataException(
-                $"{reader.Source}: init_lora_weights \"{name}\" is not supported: it changes the base weights " +
-                "(PiSSA, OLoRA, CorDA, LoftQ), so the adapter cannot be used with the original base model here."),
+                $"{reader.Source}: init_lora_weights \"{name}\" is unknown here; expected true, false, \"gaussian\", \"eva\" or \"orthogonal\"."),
         };
     }
 
@@ -123,10 +121,22 @@ internal static class LoraConfigJson
             throw new InvalidDataException($"{reader.Source}: use_qalora = true (quantization-aware LoRA) is not supported.");
         }
 
-        foreach (string key in new[] { "layer_replication", "megatron_config", "trainable_token_indices", "target_parameters" })
+        // Set, these change what the adapter computes (aLoRA applies only after its invocation tokens) or which tensors
+        // it holds; read as plain LoRA they would give wrong outputs without an error.
+        foreach (string key in new[] { "layer_replication", "megatron_config", "trainable_token_indices", "target_parameters", "alora_invocation_tokens" })
         {
             JsonNode? node = reader.GetNode(key);
             if (node is not null && !(node is JsonArray { Count: 0 } || node is JsonObject { Count: 0 }))
+            {
+                throw new InvalidDataException($"{reader.Source}: '{key}' is set, which this library does not support.");
+            }
+        }
+
+        // Variants configured by an object or flag of their own: any value but null/false turns them on (an empty object too).
+        foreach (string key in new[] { "use_bdlora", "arrow_config", "kasa_config", "monteclora_config", "velora_config" })
+        {
+            JsonNode? node = reader.GetNode(key);
+            if (node is not null && !(node is JsonValue value && value.GetValueKind() == JsonValueKind.False))
             {
                 throw new InvalidDataException($"{reader.Source}: '{key}' is set, which this library does not support.");
             }

@@ -63,7 +63,7 @@ public sealed class IA3ConfigJsonTests
         Assert.Equal(
             new[]
             {
-                "auto_mapping", "base_model_name_or_path", "exclude_modules", "fan_in_fan_out", "feedforward_modules", "inference_mode",
+                "auto_mapping", "base_model_name_or_path", "fan_in_fan_out", "feedforward_modules", "inference_mode",
                 "init_ia3_weights", "modules_to_save", "peft_type", "revision", "target_modules", "task_type",
             },
             json.Select(p => p.Key));
