@@ -74,7 +74,9 @@ public sealed class PeftBinaryAndRegressionTrainerTests
         IDataView train = _mlContext.Data.LoadFromEnumerable(Rows(240, seed: 91));
         IDataView test = _mlContext.Data.LoadFromEnumerable(Rows(60, seed: 92));
         var trainer = _mlContext.Regression.Trainers.PeftTextRegression(
-            Options<PeftTextRegressionTrainer.Options>(baseModel, o => { o.LabelColumnName = nameof(Review.Rating); o.Epochs = 6; }));
+            // The classifiers' 3e-2 is unstable for a regression head: over trainer seeds 1, 2, 3, 7, 11, 13 it gave R² from
+            // 0.22 to 0.98, and 1e-2 gave 0.93-0.99 (2026-12-03).
+            Options<PeftTextRegressionTrainer.Options>(baseModel, o => { o.LabelColumnName = nameof(Review.Rating); o.Epochs = 6; o.LearningRate = 1e-2; }));
 
         using PeftTextRegressionTransformer model = trainer.Fit(train);
         IDataView scored = model.Transform(test);
@@ -151,7 +153,7 @@ public sealed class PeftBinaryAndRegressionTrainerTests
             o.TextColumnName = nameof(Review.Other);
             o.SecondTextColumnName = nameof(Review.Text);
             o.LabelColumnName = nameof(Review.Rating);
-            o.Epochs = 8;
+            o.Epochs = 12; // 8 gave R² 0.66-0.93 over trainer seeds 1, 2, 3, 7, 11, 13; 12 gave 0.89-0.98 (2026-12-03)
             o.LearningRate = 1e-2;
         }));
 
