@@ -184,6 +184,7 @@ internal sealed class TrainingRun<TBatch>
             TotalSteps = total,
             TrainableParameters = _trainable.Select(p => p.Name).ToList(),
             Buffers = _buffers.Select(b => b.Name).ToList(),
+            EpochPlanRule = EpochPlan.CurrentRule,
         };
     }
 
@@ -191,7 +192,8 @@ internal sealed class TrainingRun<TBatch>
     {
         _model.train();
         int[][] plan = EpochPlan.ForTraining(
-            _train.Count, _options.BatchSize, _options.Seed, epoch, _options.Shuffle, _train.HasLengths ? _train.GetLength : null, _options.LengthBucketWindow);
+            _train.Count, _options.BatchSize, _options.Seed, epoch, _options.Shuffle, _train.HasLengths ? _train.GetLength : null, _options.LengthBucketWindow,
+            _state.EpochPlanRule ?? 1); // a resumed run keeps the rule it started with
         int first = _state.NextBatch;
         var context = new BatchContext(_options.Seed, epoch, Training: true);
         using var batches = new BatchPrefetcher<TBatch>(_train, plan, first, context, _options.DataLoaderWorkers, _options.PrefetchBatches);

@@ -448,12 +448,25 @@ public abstract class TunerModel : nn.Module
     /// Whether <paramref name="key"/> is a tensor of PEFT's wrapper around a module to save
     /// (<c>…classifier.original_module.bias</c>, <c>…classifier.modules_to_save.bias</c>): PEFT's <c>bias="all"</c> saves
     /// every key with "bias" in it, these included, next to the module's own <c>…classifier.bias</c>. The first is the
-    /// base's value, the second a copy of the saved one, so both are skipped, as PEFT's non-strict load ignores them.
+    /// base's value, the second a copy of the saved one, so both are skipped, as PEFT's non-strict load ignores them
+    /// (only where the module's own key, <c>…classifier.bias</c>, is in the file too).
     /// </summary>
-    private bool IsPeftWrapperCopy(string key, string adapterName) =>
-        _modulesToSave.Any(m => m.HasAdapter(adapterName) &&
-            (key.StartsWith(SavedKeyPrefix + m.Key + ".original_module.", StringComparison.Ordinal) ||
-             key.StartsWith(SavedKeyPrefix + m.Key + ".modules_to_save.", StringComparison.Ordinal)));
+    private bool IsPeftWrapperCopy(string key, string adapterName, ITensorSource source)
+    {
+        foreach (ModuleToSave module in _modulesToSave.Where(m => m.HasAdapter(adapterName)))
+        {
+            string head = SavedKeyPrefix + module.Key + ".";
+            foreach (string wrapper in new[] { "original_module.", "modules_to_save." })
+            {
+                if (key.StartsWith(head + wrapper, StringComparison.Ordinal))
+                {
+                    return source.Contains(head + key[(head.Length + wrapper.Length)..]);
+                }
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>
     /// The tensors saved for an adapter, under the keys of Hugging Face PEFT's <c>get_peft_model_state_dict</c>
@@ -471,7 +484,7 @@ public abstract class TunerModel : nn.Module
         Dictionary<string, Tensor> targets = AdapterStateDict(adapterName, includeExtra: true);
         var required = AdapterStateDict(adapterName, includeExtra: ExtraSavedKeysRequired).Keys.ToHashSet(StringComparer.Ordinal);
 
-        var unexpected = source.Keys.Where(k => !targets.ContainsKey(k) && !IsPeftWrapperCopy(k, adapterName)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+        var unexpected = source.Keys.Where(k => !targets.ContainsKey(k) && !IsPeftWrapperCopy(k, adapterName, source)).OrderBy(k => k, StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
         {
             throw new WeightLoadException(
@@ -487,7 +500,7 @@ public abstract class TunerModel : nn.Module
             foreach (ModuleToSave module in _modulesToSave.Where(m => m.HasAdapter(adapterName) && TargetModuleMatcher.IsModuleToSave(addedHeads, m.Key)))
             {
                 string prefix = SavedKeyPrefix + module.Key + ".";
-                bool fileHasHead = source.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal) && targets.ContainsKey(k));
+                bool fileHasHead = source.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
                 if (!fileHasHead)
                 {
                     required.RemoveWhere(k => k.StartsWith(prefix, StringComparison.Ordinal));

@@ -464,6 +464,24 @@ public sealed class AdapterFilesTests : IDisposable
     }
 
     [Fact]
+    public void AHeadOnlyUnderWrapperKeysIsNotTakenForPeftsBiasCopies()
+    {
+        var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"], ModulesToSave = [] });
+        peft.SavePretrained(_directory, null, Store);
+        var tensors = new Dictionary<string, Tensor>(peft.GetAdapterStateDict())
+        {
+            ["base_model.model.classifier.modules_to_save.weight"] = torch.randn(3, 16),
+            ["base_model.model.classifier.modules_to_save.bias"] = torch.randn(3),
+        };
+        Store.Save(Path.Combine(_directory, "adapter_model.safetensors"), tensors, null);
+        peft.Dispose();
+        EditConfig(json => json["task_type"] = "SEQ_CLS");
+
+        var error = Assert.Throws<WeightLoadException>(() => PeftModel.FromPretrained(Fresh(baseState), _directory, "default", false, Store));
+        Assert.Contains("classifier.modules_to_save.weight", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AnActivatedLoraConfigIsRefusedRatherThanReadAsPlainLora()
     {
         var (peft, baseState) = Trained(new LoraConfig { TargetModules = ["query"] });

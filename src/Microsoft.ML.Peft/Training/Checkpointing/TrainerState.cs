@@ -72,6 +72,9 @@ internal sealed class TrainerState
 
     public List<string> TrainableParameters { get; set; } = [];
 
+    /// <summary>The <see cref="Data.EpochPlan"/> rule the run's epochs follow; null in checkpoints written before it was recorded (rule 1).</summary>
+    public int? EpochPlanRule { get; set; }
+
     /// <summary>The names of the model's persistent buffers saved with the checkpoint; null in format 1, which saved none.</summary>
     public List<string>? Buffers { get; set; }
 

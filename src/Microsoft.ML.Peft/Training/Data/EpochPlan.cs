@@ -9,7 +9,14 @@ namespace Microsoft.ML.Peft.Training.Data;
 /// </summary>
 internal static class EpochPlan
 {
-    public static int[][] ForTraining(int count, int batchSize, long seed, int epoch, bool shuffle, Func<int, int>? lengthOf, int bucketWindowBatches)
+    /// <summary>
+    /// The plan rule of new runs. Rule 1 (checkpoints written before 2026-12-03) used windows of the option's full size
+    /// on data sets of any size; a run resumed from such a checkpoint keeps it, so its epochs are the ones it started.
+    /// </summary>
+    public const int CurrentRule = 2;
+
+    public static int[][] ForTraining(
+        int count, int batchSize, long seed, int epoch, bool shuffle, Func<int, int>? lengthOf, int bucketWindowBatches, int rule = CurrentRule)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         int[] order = Enumerable.Range(0, count).ToArray();
@@ -25,7 +32,7 @@ internal static class EpochPlan
 
         // As Hugging Face's get_length_grouped_indices: at most a quarter of the epoch's batches per window (at least one),
         // so a small data set still has several windows and its batches change from epoch to epoch.
-        int windowBatches = Math.Max(1, Math.Min(bucketWindowBatches, count / (4 * batchSize)));
+        int windowBatches = rule < 2 ? bucketWindowBatches : Math.Max(1, Math.Min(bucketWindowBatches, count / (4 * batchSize)));
         int window = checked(windowBatches * batchSize);
         var batches = new List<int[]>();
         for (int start = 0; start < order.Length; start += window)

@@ -44,8 +44,9 @@ public sealed class BottleneckAdapterPlacementTests
         TensorAssert.Close(expected, actual, 1e-5);
     }
 
+    /// <summary>Autograd through the reordered branch: the in-place dropout sits between the projection and the adapter.</summary>
     [Fact]
-    public void AHoulsbyBertTrainsWithDropoutOnAndTheAdapterTakesGradients()
+    public void AHoulsbyBertBackpropagatesThroughTheInPlaceBranchDropoutIntoTheAdapter()
     {
         torch.manual_seed(6);
         using var model = new BertForSequenceClassification(new BertConfig
