@@ -220,10 +220,7 @@ public sealed class AdapterFilesTests : IDisposable
         Assert.Contains("base_model.model.bert.embeddings.word_embeddings.lora_magnitude_vector", keys);
         Assert.DoesNotContain(keys, k => k.Contains("default", StringComparison.Ordinal) || k.EndsWith("lora_magnitude_vector.weight", StringComparison.Ordinal));
 
-        var model = Fresh(baseState);
-        using var loaded = PeftModel.FromPretrained(model, _directory, "default", isTrainable: false, Store);
-        using Tensor actual = model.forward(ids);
-        TensorAssert.Close(expected, actual, 1e-6);
+        AssertLoadedOnAFreshBaseGives(expected, baseState, ids);
     }
 
     [Fact]
@@ -435,10 +432,7 @@ public sealed class AdapterFilesTests : IDisposable
         peft.SavePretrained(_directory, null, Store);
         peft.Dispose();
 
-        var model = Fresh(baseState);
-        using var loaded = PeftModel.FromPretrained(model, _directory, "default", false, Store);
-        using Tensor actual = model.forward(ids);
-        TensorAssert.Close(expected, actual, 1e-6);
+        AssertLoadedOnAFreshBaseGives(expected, baseState, ids);
     }
 
     [Fact]
@@ -457,10 +451,7 @@ public sealed class AdapterFilesTests : IDisposable
         Store.Save(Path.Combine(_directory, "adapter_model.safetensors"), tensors, null);
         peft.Dispose();
 
-        var model = Fresh(baseState);
-        using var loaded = PeftModel.FromPretrained(model, _directory, "default", false, Store);
-        using Tensor actual = model.forward(ids);
-        TensorAssert.Close(expected, actual, 1e-6);
+        AssertLoadedOnAFreshBaseGives(expected, baseState, ids);
     }
 
     [Fact]
@@ -521,6 +512,15 @@ public sealed class AdapterFilesTests : IDisposable
             Assert.Equal(expected, peft.GetAdapterStateDict().Keys.Where(k => k.EndsWith("bias", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
             Assert.Equal(expected, peft.named_parameters().Where(p => p.parameter.requires_grad && p.name.EndsWith("bias", StringComparison.Ordinal)).Select(p => p.name).Order(StringComparer.Ordinal));
         }
+    }
+
+    /// <summary>Loads the saved adapter (inference mode) onto a fresh copy of the base and checks its output on <paramref name="ids"/>.</summary>
+    private void AssertLoadedOnAFreshBaseGives(Tensor expected, Dictionary<string, Tensor> baseState, Tensor ids)
+    {
+        var model = Fresh(baseState);
+        using var loaded = PeftModel.FromPretrained(model, _directory, "default", isTrainable: false, Store);
+        using Tensor actual = model.forward(ids);
+        TensorAssert.Close(expected, actual, 1e-6);
     }
 
     private void EditConfig(Action<JsonObject> edit)

@@ -17,7 +17,7 @@ public class EarlyStoppingTests
     [Fact]
     public void StopsAfterPatienceAndRestoresTheBestEpoch()
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var weights = new List<float>();
         var loop = new TrainingLoop(Options(patience: 2, restore: true, epochWeights: weights, model));
         TrainingResult result = loop.Fit(model, VectorData.Task(), Train, Validation);
@@ -40,7 +40,7 @@ public class EarlyStoppingTests
     [Fact]
     public void WithoutRestoringTheLastWeightsStay()
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var weights = new List<float>();
         TrainingResult result = new TrainingLoop(Options(patience: null, restore: false, epochWeights: weights, model)).Fit(model, VectorData.Task(), Train, Validation);
         Assert.Equal(StopReason.Completed, result.StopReason);
@@ -53,7 +53,7 @@ public class EarlyStoppingTests
     [Fact]
     public void SelectionCanMaximiseAMetricInsteadOfTheLoss()
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var options = Options(patience: 1, restore: true, epochWeights: [], model);
         options.SelectionMetric = EvaluationMetric.Accuracy;
         var error = Assert.Throws<InvalidOperationException>(() => new TrainingLoop(options).Fit(model, VectorData.Task(), Train, Validation));
@@ -87,17 +87,6 @@ public class EarlyStoppingTests
         Assert.True(result.BestEpoch < 8, $"best epoch {result.BestEpoch}");
         Assert.Equal(result.BestMetric!.Value, loop.Evaluate(model, VectorData.Task(), validation).Loss, 12);
         Assert.Equal(3 * result.BestEpoch!.Value, norm.num_batches_tracked!.item<long>());
-    }
-
-    private static Linear ZeroLine()
-    {
-        Linear model = nn.Linear(1, 1, hasBias: false);
-        using (no_grad())
-        {
-            model.weight!.zero_();
-        }
-
-        return model;
     }
 
     private static TrainingOptions Options(int? patience, bool restore, List<float> epochWeights, Linear model) => new()

@@ -17,7 +17,7 @@ public class EmptyValidationTests
     [Fact]
     public void AnEmptyValidationSetIsRefusedBeforeTraining()
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var error = Assert.Throws<ArgumentException>(() => new TrainingLoop(Options()).Fit(model, VectorData.Task(), Train, new VectorData([], [])));
         Assert.Equal("validationData", error.ParamName);
         Assert.Contains("The validation data has no rows", error.Message);
@@ -30,7 +30,7 @@ public class EmptyValidationTests
     [InlineData(0.9)]
     public void AValidationFractionThatHoldsOutNoRowIsRefusedBeforeTraining(double fraction)
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var options = Options();
         options.ValidationFraction = fraction;
         var error = Assert.Throws<ArgumentException>(() => new TrainingLoop(options).Fit(model, VectorData.Task(), new VectorData([1], [2])));
@@ -42,20 +42,9 @@ public class EmptyValidationTests
     [Fact]
     public void EvaluatingNoRowsIsRefusedRatherThanScoredZero()
     {
-        using Linear model = ZeroLine();
+        using Linear model = VectorData.ZeroLine();
         var error = Assert.Throws<ArgumentException>(() => new TrainingLoop(Options()).Evaluate(model, VectorData.Task(), new VectorData([], [])));
         Assert.Equal("data", error.ParamName);
-    }
-
-    private static Linear ZeroLine()
-    {
-        Linear model = nn.Linear(1, 1, hasBias: false);
-        using (no_grad())
-        {
-            model.weight!.zero_();
-        }
-
-        return model;
     }
 
     private static TrainingOptions Options() => new()

@@ -16,6 +16,18 @@ internal sealed class VectorData(float[] x, float[] y) : ITrainingData<VectorDat
     public Batch CreateBatch(IReadOnlyList<int> indices, BatchContext context) =>
         new(indices.ToArray(), indices.Select(i => x[i]).ToArray(), indices.Select(i => y[i]).ToArray());
 
+    /// <summary>The model these tests train: y = w·x without a bias, starting at w = 0.</summary>
+    public static TorchSharp.Modules.Linear ZeroLine()
+    {
+        TorchSharp.Modules.Linear model = nn.Linear(1, 1, hasBias: false);
+        using (no_grad())
+        {
+            model.weight!.zero_();
+        }
+
+        return model;
+    }
+
     /// <summary>The task for a Linear(1, 1) model: predictions are model(x).</summary>
     public static RegressionTask<Batch> Task() =>
         new((model, batch, device) => ((nn.Module<Tensor, Tensor>)model).call(tensor(batch.X, [batch.Count, 1L], device: device)));
